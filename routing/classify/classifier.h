@@ -1,0 +1,73 @@
+#pragma once
+// Classification of a call into the taxonomy's three labels (shared reference: call-taxonomy.md):
+// category, request type, urgency, with a confidence and the reasons (the rules that matched and the
+// policy clause each stands for). Rules are data: ops/rules/default.yaml, validated against
+// schemas/rules.schema.json. Pure: no I/O after construction; thread-safe for concurrent classify().
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/classify/call_facts.h"
+
+namespace assist {
+
+/// One matched cue: which rule, the text that matched, the label it voted for, its weight, and the policy
+/// clause it stands for (e.g. "政策(六) 先行救助").
+struct Reason {
+  std::string rule;    ///< rule id in the rules file, e.g. "temporary.fire"
+  std::string cue;     ///< the text (or IVR digits) that matched
+  std::string label;   ///< "category=temporary_assistance", "urgency=critical", ...
+  std::string clause;  ///< policy clause or taxonomy rule of thumb; may be ""
+  double weight = 0;
+};
+
+struct Classification {
+  std::string category;      ///< taxonomy category id
+  std::string request_type;  ///< consult | help | complaint | report | suggestion
+  std::string urgency;       ///< critical | urgent | normal
+  double confidence = 0;     ///< 0..1
+  std::vector<Reason> reasons;
+  std::string language;      ///< "zh" or "mn": X-Caller-Language, else IVR Mongolian prefix, else "zh"
+  bool social_menu = false;  ///< the caller chose the social-assistance IVR menu (never general queue unseen)
+};
+
+/// The taxonomy's ids, in the taxonomy's order (shared reference: call-taxonomy.md).
+const std::vector<std::string>& category_ids();
+const std::vector<std::string>& request_type_ids();
+const std::vector<std::string>& urgency_ids();
+
+/// A rules file that cannot be used; what() names the source, line and key ("rules.yaml:12: cues[3].weight: ...").
+class RulesError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Classifier {
+ public:
+  /// Builds a classifier from a rules YAML text; `source` names it in errors. Throws RulesError.
+  static std::shared_ptr<const Classifier> from_yaml(std::string_view yaml, std::string_view source);
+  /// The built-in rules (ops/rules/default.yaml compiled in).
+  static std::shared_ptr<const Classifier> builtin();
+
+  /// Classifies a call. Uses asr_text, ivr_digits and language; never throws on any input text.
+  Classification classify(const CallFacts& facts) const;
+  /// Classifies an agent's summary or any free text (same code path as calls).
+  Classification classify_text(std::string_view text, std::string_view ivr_digits = "") const;
+
+  /// The rules file's `min_confidence` (default file: 0.6): below it the router treats a call as unsure
+  /// (DESIGN "Unsure calls").
+  double min_confidence() const;
+  /// Number of rules loaded (for logs and `assistctl`).
+  size_t rule_count() const;
+
+  ~Classifier();
+  struct Impl;
+
+ private:
+  explicit Classifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace assist

@@ -1,0 +1,222 @@
+// YAML -> JSON with line map, and draft-07 validation with line-numbered errors (see yaml_json.h).
+#include "routing/common/yaml_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace assist {
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+std::string format_error(const std::string& source, int line, const std::string& path, const std::string& msg) {
+  std::string s = source;
+  s += ':';
+  s += std::to_string(line);
+  s += ": ";
+  s += path.empty() ? std::string("(document)") : path;
+  s += ": ";
+  s += msg;
+  return s;
+}
+
+std::string escape_token(std::string_view t) {
+  std::string out;
+  for (char c : t) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string unescape_token(std::string_view t) {
+  std::string out;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
+      out += t[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else {
+      out += t[i];
+    }
+  }
+  return out;
+}
+
+bool is_null_word(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+
+// A scalar as JSON: YAML 1.2 core schema for plain scalars; quoted ones ("!" tag) stay strings.
+nlohmann::json scalar_to_json(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  const std::string& tag = n.Tag();
+  const bool plain = tag == "?" || tag.empty();
+  const bool want_str = tag == "!" || tag == "tag:yaml.org,2002:str";
+  if (want_str || (!plain && tag.rfind("tag:yaml.org,2002:", 0) != 0)) return s;
+  if (is_null_word(s)) return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  {
+    const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+    const char* e = s.data() + s.size();
+    std::int64_t v = 0;
+    auto r = std::from_chars(b, e, v);
+    if (r.ec == std::errc() && r.ptr == e) return v;
+  }
+  {
+    // Only digits, sign, dot, exponent: avoid from_chars accepting "inf"/"nan" words as numbers.
+    bool numeric = std::all_of(s.begin(), s.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    });
+    bool has_digit = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (numeric && has_digit) {
+      const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+      const char* e = s.data() + s.size();
+      double d = 0;
+      auto r = std::from_chars(b, e, d);
+      if (r.ec == std::errc() && r.ptr == e) return d;
+    }
+  }
+  return s;
+}
+
+void convert(const YAML::Node& n, const std::string& pointer, int depth, YamlJson& out, nlohmann::json& dst,
+             const std::string& source) {
+  const int line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+  if (line > 0) out.lines[pointer] = line;
+  if (depth > kMaxDepth) throw YamlJsonError(source, line, "yaml", "nested deeper than 64 levels");
+  switch (n.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      dst = nullptr;
+      return;
+    case YAML::NodeType::Scalar:
+      dst = scalar_to_json(n);
+      return;
+    case YAML::NodeType::Sequence: {
+      dst = nlohmann::json::array();
+      size_t i = 0;
+      for (const auto& item : n) {
+        dst.push_back(nullptr);
+        convert(item, pointer + "/" + std::to_string(i), depth + 1, out, dst.back(), source);
+        ++i;
+      }
+      return;
+    }
+    case YAML::NodeType::Map: {
+      dst = nlohmann::json::object();
+      for (const auto& kv : n) {
+        std::string key = kv.first.IsScalar() ? kv.first.Scalar() : YAML::Dump(kv.first);
+        const int kline = kv.first.Mark().line >= 0 ? kv.first.Mark().line + 1 : line;
+        if (dst.contains(key))
+          throw YamlJsonError(source, kline, pointer_to_path(out.value, pointer), "duplicate key '" + key + "'");
+        std::string child = pointer + "/" + escape_token(key);
+        nlohmann::json& slot = dst[key];
+        convert(kv.second, child, depth + 1, out, slot, source);
+        // A key's line is where the key is written (a block value may start on the next line).
+        out.lines[child] = kline;
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+YamlJsonError::YamlJsonError(std::string source, int line, std::string path, std::string message)
+    : FileError(format_error(source, line, path, message)),
+      source_(std::move(source)),
+      path_(std::move(path)),
+      message_(std::move(message)),
+      line_(line) {}
+
+int YamlJson::line_of(std::string pointer) const {
+  for (;;) {
+    auto it = lines.find(pointer);
+    if (it != lines.end()) return it->second;
+    if (pointer.empty()) return 0;
+    auto slash = pointer.rfind('/');
+    pointer = slash == std::string::npos ? std::string() : pointer.substr(0, slash);
+  }
+}
+
+std::string pointer_to_path(const nlohmann::json& root, std::string_view pointer) {
+  std::string path;
+  const nlohmann::json* cur = &root;
+  size_t pos = 0;
+  while (pos < pointer.size() && pointer[pos] == '/') {
+    size_t next = pointer.find('/', pos + 1);
+    std::string tok = unescape_token(pointer.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos
+                                                                                              : next - pos - 1));
+    if (cur && cur->is_array()) {
+      path += "[" + tok + "]";
+      size_t idx = 0;
+      auto r = std::from_chars(tok.data(), tok.data() + tok.size(), idx);
+      cur = (r.ec == std::errc() && idx < cur->size()) ? &(*cur)[idx] : nullptr;
+    } else {
+      if (!path.empty()) path += '.';
+      path += tok;
+      cur = (cur && cur->is_object() && cur->contains(tok)) ? &(*cur)[tok] : nullptr;
+    }
+    if (next == std::string_view::npos) break;
+    pos = next;
+  }
+  return path;
+}
+
+YamlJson yaml_to_json(std::string_view yaml, std::string_view source) {
+  YamlJson out;
+  const std::string src(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw YamlJsonError(src, e.mark.line >= 0 ? e.mark.line + 1 : 0, "yaml", e.msg);
+  }
+  try {
+    convert(root, "", 0, out, out.value, src);
+  } catch (const YAML::Exception& e) {
+    throw YamlJsonError(src, e.mark.line >= 0 ? e.mark.line + 1 : 0, "yaml", e.msg);
+  }
+  if (root.IsNull() || !root.IsDefined()) out.lines[""] = 1;
+  return out;
+}
+
+void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::string_view source) {
+  valijson::Schema parsed;
+  try {
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
+    parser.populateSchema(schema_adapter, parsed);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("unusable JSON schema: ") + e.what());
+  }
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter target(doc.value);
+  if (validator.validate(parsed, target, &results)) return;
+  // Report the deepest error (the most specific), first among equals.
+  const valijson::ValidationResults::Error* best = nullptr;
+  for (const auto& e : results)
+    if (!best || e.context.size() > best->context.size()) best = &e;
+  std::string pointer;
+  if (best) {
+    for (const auto& c : best->context) {
+      if (c == "<root>") continue;
+      std::string_view t = c;
+      if (t.size() >= 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
+      pointer += "/" + escape_token(t);
+    }
+  }
+  throw YamlJsonError(std::string(source), doc.line_of(pointer), pointer_to_path(doc.value, pointer),
+                      best ? best->description : std::string("does not match the schema"));
+}
+
+}  // namespace assist

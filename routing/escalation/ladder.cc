@@ -1,0 +1,42 @@
+#include "routing/escalation/ladder.h"
+
+namespace assist {
+
+std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const std::string& clock, Instant due,
+                                                       const ClockEscalation& esc) const {
+  std::optional<PlannedStep> best;
+  auto consider = [&](PlannedStep s) {
+    if (!best || s.at < best->at) best = std::move(s);
+  };
+  if (!esc.warned && t.assignee && esc.level.empty()) {
+    const auto span = due - t.opened_at;
+    const auto at = t.opened_at + Millis(static_cast<std::int64_t>(span.count() * warning_at_));
+    consider({clock, "warning", "office", clock + "_warning", at});
+  }
+  if ((t.urgency == "critical" || t.urgency == "urgent") && !esc.acknowledged && !ladder_.empty()) {
+    // the level after the last one reached, at due + the steps of the levels before it
+    size_t next = 0;
+    if (!esc.level.empty()) {
+      next = ladder_.size();
+      for (size_t i = 0; i < ladder_.size(); ++i)
+        if (ladder_[i].level == esc.level) next = i + 1;
+    }
+    if (next < ladder_.size()) {
+      Instant at = due;
+      for (size_t i = 0; i < next; ++i) at += ladder_[i].step;
+      consider({clock, "escalation", ladder_[next].level, clock + "_overdue", at});
+    }
+  }
+  return best;
+}
+
+std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
+  if (!t.confirmed || t.terminal()) return std::nullopt;
+  std::optional<PlannedStep> best;
+  if (!t.acknowledged_at) best = for_clock(t, "first_response", t.first_response_due, t.first_response_esc);
+  if (auto r = for_clock(t, "resolution", t.resolution_due, t.resolution_esc); r && (!best || r->at < best->at))
+    best = r;
+  return best;
+}
+
+}  // namespace assist

@@ -1,0 +1,46 @@
+#pragma once
+// The escalation ladder (DESIGN "Domain rules", "Details settled: A step"): pure arithmetic from a
+// ticket's state to the next step it owes and when. A step is (ticket, kind, level, reason) and is sent
+// once. Per clock (first response, resolution) while it runs on a confirmed ticket:
+//   - a warning to the dispatched office at warning_at of the limit;
+//   - for critical and urgent tickets, when the limit passes, the first ladder level (township), then each
+//     next level after the previous level's `step` without an acknowledgement (county, then league).
+// Acknowledgement by a coordinator stops that clock's climb; the office's sign-off (acknowledge) stops the
+// first-response clock, resolve stops both. Planned moments are fixed from the due instant (due,
+// due + step1, due + step1 + step2, ...), so a restart or a late timer never shifts the ladder.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "routing/config/config.h"
+#include "routing/tickets/ticket.h"
+
+namespace assist {
+
+struct PlannedStep {
+  std::string clock;   ///< first_response | resolution
+  std::string kind;    ///< warning | escalation
+  std::string level;   ///< office | township | county | league
+  std::string reason;  ///< first_response_warning, first_response_overdue, ...
+  Instant at;          ///< the moment it is due
+};
+
+class EscalationLadder {
+ public:
+  EscalationLadder(std::vector<LadderStep> ladder, double warning_at)
+      : ladder_(std::move(ladder)), warning_at_(warning_at) {}
+
+  /// The earliest step this ticket still owes (it may be in the past: it is overdue), or nullopt when
+  /// it owes none now or ever (terminal, unconfirmed, clocks stopped, ladder exhausted).
+  std::optional<PlannedStep> next_step(const Ticket& t) const;
+
+  const std::vector<LadderStep>& steps() const { return ladder_; }
+
+ private:
+  std::optional<PlannedStep> for_clock(const Ticket& t, const std::string& clock, Instant due,
+                                       const ClockEscalation& esc) const;
+  std::vector<LadderStep> ladder_;
+  double warning_at_;
+};
+
+}  // namespace assist

@@ -1,0 +1,139 @@
+#include "routing/escalation/outbox_worker.h"
+
+#include <spdlog/spdlog.h>
+
+namespace assist {
+
+OutboxWorker::OutboxWorker(TicketStore& store, const Clock& clock, std::map<std::string, Notifier*> notifiers,
+                           OutboxPolicy p)
+    : store_(store), clock_(clock), notifiers_(std::move(notifiers)), policy_(p) {}
+
+OutboxWorker::~OutboxWorker() { stop(); }
+
+Millis OutboxWorker::backoff(const OutboxPolicy& p, int attempts) {
+  Millis d = p.retry_initial;
+  for (int i = 1; i < attempts && d < p.retry_max; ++i) d *= 2;
+  return std::min(d, p.retry_max);
+}
+
+void OutboxWorker::start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void OutboxWorker::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxWorker::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+int OutboxWorker::in_flight() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(in_flight_.size());
+}
+
+int OutboxWorker::pump() {
+  std::vector<std::string> busy;
+  int room;
+  {
+    std::lock_guard lock(mu_);
+    room = policy_.max_in_flight - static_cast<int>(in_flight_.size());
+    busy.assign(in_flight_.begin(), in_flight_.end());
+  }
+  if (room <= 0) return 0;
+  std::vector<OutboxMessage> due;
+  try {
+    due = store_.outbox_due(clock_.now(), room + 16, busy);
+  } catch (const std::exception& e) {
+    spdlog::error("outbox: cannot read pending messages: {}", e.what());
+    return 0;
+  }
+  int started = 0;
+  for (const auto& m : due) {
+    if (started >= room) break;
+    auto it = notifiers_.find(m.notify);
+    if (it == notifiers_.end() || !it->second) continue;  // no channel configured: stays pending
+    {
+      std::lock_guard lock(mu_);
+      if (!in_flight_.insert(m.id).second) continue;
+    }
+    ++started;
+    it->second->deliver(m, [this, m](DeliveryResult r) { finish(m, r); });
+  }
+  return started;
+}
+
+void OutboxWorker::finish(const OutboxMessage& sent, const DeliveryResult& r) {
+  const Instant now = clock_.now();
+  try {
+    store_.transact([&](WriteTx& tx) {
+      auto m = tx.message(sent.id);
+      if (!m || m->state != "pending") return;
+      ++m->attempts;
+      if (r.ok) {
+        m->state = "delivered";
+        m->delivered_at = now;
+        m->last_error.clear();
+      } else {
+        m->last_error = r.error;
+        if (r.permanent || m->attempts >= policy_.max_attempts) {
+          m->state = "dead";
+          spdlog::error("ALERT outbox: message {} dead-lettered after {} attempts: {}", m->id, m->attempts, r.error);
+        } else {
+          m->next_attempt_at = now + backoff(policy_, m->attempts);
+        }
+      }
+      tx.update_message(*m);
+      if (m->state == "dead") ++dead_;
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("outbox: cannot record the delivery of {}: {}", sent.id, e.what());
+  }
+  if (r.ok) ++delivered_;
+  else {
+    ++failures_;
+    spdlog::warn("outbox: delivery of {} failed: {}", sent.id, r.error);
+  }
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(sent.id);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OutboxWorker::loop() {
+  std::unique_lock lock(mu_);
+  while (running_) {
+    woken_ = false;
+    lock.unlock();
+    pump();
+    std::optional<Instant> next;
+    try {
+      next = store_.outbox_next();
+    } catch (const std::exception&) {
+    }
+    lock.lock();
+    if (!running_) break;
+    // Sleep until the next retry is due (at most 1 s, so a clock step is noticed), or until woken.
+    auto wait = Millis(1000);
+    if (next) wait = std::clamp(std::chrono::duration_cast<Millis>(*next - clock_.now()), Millis(0), Millis(1000));
+    if (wait > Millis(0)) cv_.wait_for(lock, wait, [this] { return woken_ || !running_; });
+  }
+}
+
+}  // namespace assist

@@ -1,0 +1,143 @@
+#include "routing/http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+namespace assist::http {
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Handler& handler, std::size_t body_limit)
+      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit) {}
+
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(body_limit_);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(std::chrono::seconds(30));
+    beast::http::async_read(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted)
+      return close();
+    if (ec) {
+      // A malformed or oversized request still gets an answer when the socket is writable.
+      Response res{ec == beast::http::error::body_limit ? beast::http::status::payload_too_large
+                                                         : beast::http::status::bad_request, 11};
+      res.set(beast::http::field::content_type, "application/json; charset=utf-8");
+      res.body() = std::string(R"({"error":{"code":")") +
+                   (ec == beast::http::error::body_limit ? "too_large" : "bad_request") +
+                   R"(","message":"the HTTP request could not be read","field":""}})";
+      res.keep_alive(false);
+      res.prepare_payload();
+      return send(std::move(res));
+    }
+    Response res;
+    const auto req = parser_->release();
+    beast::error_code ep;
+    const auto remote = stream_.socket().remote_endpoint(ep).address();
+    try {
+      res = handler_(req, remote);
+    } catch (const std::exception& e) {
+      spdlog::error("http handler: {}", e.what());
+      res = Response{beast::http::status::internal_server_error, req.version()};
+      res.set(beast::http::field::content_type, "application/json; charset=utf-8");
+      res.body() = R"({"error":{"code":"internal","message":"internal error","field":""}})";
+    }
+    res.version(req.version());
+    res.keep_alive(req.keep_alive() && res.keep_alive());
+    if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
+    send(std::move(res));
+  }
+
+  void send(Response res) {
+    res_ = std::make_shared<Response>(std::move(res));
+    beast::http::async_write(stream_, *res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec || !res_->keep_alive()) return close();
+    res_.reset();
+    do_read();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  std::shared_ptr<Response> res_;
+  Handler handler_;  // a copy: the session may outlive the server during shutdown
+  std::size_t body_limit_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(net::io_context& io, std::string host, unsigned short port, Handler handler, std::size_t limit)
+      : io(io), acceptor(net::make_strand(io)), host(std::move(host)), port(port), handler(std::move(handler)),
+        body_limit(limit) {}
+  void accept() {
+    acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(s), self->handler, self->body_limit)->run();
+      self->accept();
+    });
+  }
+  net::io_context& io;
+  tcp::acceptor acceptor;
+  std::string host;
+  unsigned short port;
+  Handler handler;
+  std::size_t body_limit;
+};
+
+HttpServer::HttpServer(net::io_context& io, std::string host, unsigned short port, Handler handler,
+                       std::size_t body_limit)
+    : impl_(std::make_shared<Impl>(io, std::move(host), port, std::move(handler), body_limit)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  const tcp::endpoint ep(net::ip::make_address(impl_->host), impl_->port);
+  beast::error_code ec;
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::system_error(ec, "http listen " + impl_->host + ":" + std::to_string(impl_->port));
+  impl_->accept();
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  net::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+unsigned short HttpServer::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+}  // namespace assist::http

@@ -1,0 +1,37 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast (after Beast's async server example): one session per
+// connection that owns its socket, buffer and parser, with a read deadline and a body limit, keep-alive,
+// and a handler from request to response that knows no sockets.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http.hpp>
+
+namespace assist::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+/// Maps a request (and the client's address) to a response. Must not throw for any input.
+using Handler = std::function<Response(const Request&, const boost::asio::ip::address& remote)>;
+
+class HttpServer {
+ public:
+  /// Nothing is bound until start(). `host` is a numeric address.
+  HttpServer(boost::asio::io_context& io, std::string host, unsigned short port, Handler handler,
+             std::size_t body_limit = 1 << 20);
+  ~HttpServer();
+  /// Binds and starts accepting; throws std::system_error naming the address.
+  void start();
+  void stop();
+  unsigned short port() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace assist::http

@@ -1,0 +1,51 @@
+#pragma once
+// The call path behind the SIP layer (DESIGN "The flow of one call"): classify the INVITE's facts,
+// decide whether it opens a ticket, route it, open (or join) the ticket durably, and answer 302 with the
+// queue's Contact and X-Assist-Ticket / -Category / -Request-Type / -Urgency and Priority.
+//
+// Ticketing rule (DESIGN "Unsure calls"): a call opens a ticket unless it is confidently
+// not_social_assistance (confidence >= the rules' threshold), in Chinese, and not from the
+// social-assistance IVR menu; such a call goes to the general queue with no ticket.
+#include <atomic>
+#include <memory>
+
+#include "routing/classify/classifier.h"
+#include "routing/route/route_table.h"
+#include "routing/sip/redirect_handler.h"
+#include "routing/tickets/ticket_service.h"
+
+namespace assist {
+
+class CallRouter final : public sip::RedirectHandler {
+ public:
+  CallRouter(std::shared_ptr<const Classifier> classifier, RouteTable table, TicketService& tickets,
+             TicketStore& store);
+
+  void on_invite(CallFacts facts, std::function<void(sip::RedirectDecision)> done) override;
+  bool ready() const override { return ready_.load(); }
+  void set_ready(bool r) { ready_.store(r); }
+  /// Swaps the rules (reload); calls in flight keep the classifier they started with.
+  void set_classifier(std::shared_ptr<const Classifier> c) { std::atomic_store(&classifier_, std::move(c)); }
+
+  /// The decision for a call without I/O: the labels, whether it is ticketed, and the route.
+  struct Plan {
+    Classification labels;
+    bool ticketed = false;
+    RouteDecision route;
+  };
+  Plan plan(const CallFacts& facts) const;
+
+  std::uint64_t calls() const { return calls_; }
+  std::uint64_t tickets_opened() const { return tickets_; }
+  std::uint64_t store_failures() const { return store_failures_; }
+
+ private:
+  std::shared_ptr<const Classifier> classifier_;
+  RouteTable table_;
+  TicketService& tickets_svc_;
+  TicketStore& store_;
+  std::atomic<bool> ready_{false};
+  std::atomic<std::uint64_t> calls_{0}, tickets_{0}, store_failures_{0};
+};
+
+}  // namespace assist

@@ -1,0 +1,203 @@
+#include "routing/sip/request_processor.h"
+
+#include "routing/sip/response.h"
+
+namespace assist::sip {
+namespace {
+constexpr int kDefaultRetryAfter = 5;  // seconds, for 503s we make up ourselves
+}
+
+RequestProcessor::RequestProcessor(const SipServerConfig& config, InviteTransactionTable& table)
+    : config_(config), table_(table) {}
+
+Destination RequestProcessor::response_destination(const SipMessage& req, const Peer& from) const {
+  Destination d;
+  d.transport = from.transport;
+  if (from.transport == Transport::tcp) {
+    d.connection = from.connection;
+    return d;
+  }
+  // RFC 3261 §18.2.2 / RFC 3581 §4: always the source address (never resolve the sent-by host); the
+  // source port with rport, else the sent-by port (5060, 5061 for TLS).
+  std::uint16_t port = from.port;
+  if (const Via* top = req.top_via(); top && !top->rport) {
+    port = top->port ? top->port : (iequals(top->transport, "TLS") ? 5061 : 5060);
+  }
+  d.udp = boost::asio::ip::udp::endpoint(from.address, port);
+  d.listener = from.listener;
+  return d;
+}
+
+std::string RequestProcessor::respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
+                                      std::string_view to_tag, bool allow, int retry_after) {
+  ResponseParts parts;
+  parts.to_tag = to_tag;
+  parts.allow = allow;
+  parts.retry_after = retry_after;
+  parts.server = config_.server_header;
+  std::string received;
+  if (const Via* top = req.top_via()) {
+    received = from.address.to_string();
+    if (top->rport) parts.rport = from.port;
+    if (top->rport || top->host != received) parts.received = received;
+  }
+  return build_response(req, status, reason, parts);
+}
+
+void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallFacts& f) const {
+  f.call_id.assign(req.call_id);
+  if (const Header* pai = req.find(HeaderId::p_asserted_identity)) {
+    for (auto v : split_values(pai->value)) {
+      NameAddr na;
+      if (parse_name_addr(v, na)) {
+        f.caller = uri_user(na.uri);
+        if (!f.caller.empty()) break;
+      }
+    }
+  }
+  if (f.caller.empty()) f.caller = uri_user(req.from_addr.uri);
+  f.dialed = uri_user(req.request_uri);
+  auto header = [&](const std::string& name) -> std::string_view {
+    const Header* h = name.empty() ? nullptr : req.find(name);
+    return h ? h->value : std::string_view{};
+  };
+  f.ivr_digits.assign(header(config_.headers.ivr_digits));
+  std::string_view asr = header(config_.headers.asr_text);
+  if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
+  f.region_hint.assign(header(config_.headers.region));
+  f.language.assign(header(config_.headers.language));
+  f.transport = from.transport == Transport::tcp ? "tcp" : "udp";
+}
+
+ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, bool ready, Instant now) {
+  ProcessResult r;
+  SipMessage msg;
+  if (!msg.parse(bytes, from.transport == Transport::tcp)) {
+    ++stats.malformed;
+    return r;
+  }
+  if (msg.is_response) return r;  // responses sent to a redirect server are dropped
+  ++stats.requests;
+  if (!msg.ok()) {
+    ++stats.malformed;
+    // Never answer an ACK; without any Via nothing can be addressed (RFC 3261 §18.2.2).
+    if (msg.method_id == Method::ack || msg.via_values.empty()) return r;
+    r.send.push_back(Outgoing{response_destination(msg, from),
+                              respond(msg, from, msg.error_status, msg.error_reason, make_tag())});
+    return r;
+  }
+  switch (msg.method_id) {
+    case Method::invite:
+      on_invite(msg, from, ready, now, r);
+      break;
+    case Method::ack:
+      on_ack(msg, now);
+      break;
+    case Method::cancel:
+      on_cancel(msg, from, now, r);
+      break;
+    case Method::options:
+      ++stats.options;
+      if (ready)
+        r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 200, {}, make_tag(), true)});
+      else
+        r.send.push_back(Outgoing{response_destination(msg, from),
+                                  respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+      break;
+    default:
+      r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 405, {}, make_tag(), true)});
+      break;
+  }
+  return r;
+}
+
+void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool ready, Instant now, ProcessResult& r) {
+  ++stats.invites;
+  std::string key = transaction_key(msg);
+  if (auto* tx = table_.find(key)) {
+    // A retransmission (RFC 3261 §17.2.1): Proceeding -> 100 Trying, Completed -> the same final
+    // response again, Confirmed -> absorbed.
+    ++stats.retransmissions;
+    if (tx->state == TxState::completed) {
+      r.send.push_back(Outgoing{tx->to, tx->response});
+    } else if (tx->state == TxState::proceeding) {
+      if (tx->provisional.empty()) tx->provisional = respond(msg, from, 100, {});
+      r.send.push_back(Outgoing{tx->to, tx->provisional});
+    }
+    return;
+  }
+  Destination dest = response_destination(msg, from);
+  if (!ready) {
+    ++stats.overload;
+    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+    return;
+  }
+  auto* tx = table_.create(std::move(key), dest, from.transport == Transport::tcp, now);
+  if (!tx) {
+    ++stats.overload;
+    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+    return;
+  }
+  tx->to_tag = make_tag();
+  ResponseParts parts;
+  parts.to_tag = tx->to_tag;
+  std::string received;
+  if (const Via* top = msg.top_via()) {
+    received = from.address.to_string();
+    if (top->rport) parts.rport = from.port;
+    if (top->rport || top->host != received) parts.received = received;
+  }
+  pending_[tx->id] = Pending{response_common(msg, true, parts)};
+  r.invite = tx->id;
+  fill_facts(msg, from, r.facts);
+}
+
+void RequestProcessor::on_ack(const SipMessage& msg, Instant now) {
+  ++stats.acks;
+  auto* tx = table_.find(transaction_key(msg));
+  if (!tx) return;  // an ACK for nothing we know (or a 2xx ACK): absorbed
+  table_.ack(*tx, now);
+}
+
+void RequestProcessor::on_cancel(const SipMessage& msg, const Peer& from, Instant now, ProcessResult& r) {
+  ++stats.cancels;
+  Destination dest = response_destination(msg, from);
+  auto* tx = table_.find(transaction_key(msg));
+  if (!tx) {
+    r.send.push_back(Outgoing{dest, respond(msg, from, 481, {}, make_tag())});
+    return;
+  }
+  // RFC 3261 §9.2: 200 to the CANCEL; a still-pending INVITE ends with 487. An answered INVITE's
+  // 302 stands.
+  r.send.push_back(Outgoing{dest, respond(msg, from, 200, {}, tx->to_tag)});
+  if (tx->state == TxState::proceeding) {
+    auto it = pending_.find(tx->id);
+    if (it != pending_.end()) {
+      ResponseParts parts;
+      parts.server = config_.server_header;
+      std::string bytes = response_from_common(487, {}, it->second.common, parts);
+      pending_.erase(it);
+      table_.complete(*tx, bytes, now);
+      r.send.push_back(Outgoing{tx->to, std::move(bytes)});
+    }
+  }
+}
+
+std::vector<Outgoing> RequestProcessor::decide(std::uint64_t id, const RedirectDecision& decision, Instant now) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return {};
+  std::string common = std::move(it->second.common);
+  pending_.erase(it);
+  auto* tx = table_.find(id);
+  if (!tx || tx->state != TxState::proceeding) return {};
+  ResponseParts parts;
+  parts.server = config_.server_header;
+  parts.headers = &decision.headers;
+  if (decision.status == 302 || (decision.status >= 300 && decision.status < 400)) parts.contact = decision.contact;
+  if (decision.status == 503) parts.retry_after = decision.retry_after > 0 ? decision.retry_after : kDefaultRetryAfter;
+  std::string bytes = response_from_common(decision.status, {}, common, parts);
+  table_.complete(*tx, bytes, now);
+  return {Outgoing{tx->to, std::move(bytes)}};
+}
+
+}  // namespace assist::sip

@@ -1,0 +1,73 @@
+#pragma once
+// The request-processing path of the redirect server, with no sockets: bytes + source in, responses to
+// send (and, for a new INVITE, the CallFacts to hand to the RedirectHandler) out. The server and the
+// RFC 4475 tests both go through this class. Not thread-safe: one strand owns it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "routing/classify/call_facts.h"
+#include "routing/common/clock.h"
+#include "routing/sip/message.h"
+#include "routing/sip/redirect_handler.h"
+#include "routing/sip/sip_server.h"
+#include "routing/sip/transaction.h"
+
+namespace assist::sip {
+
+/// Where a message came from.
+struct Peer {
+  boost::asio::ip::address address;
+  std::uint16_t port = 0;
+  Transport transport = Transport::udp;
+  std::uint64_t connection = 0;  ///< TCP connection id
+  std::size_t listener = 0;      ///< UDP: index of the local socket it arrived on
+};
+
+/// What one incoming message leads to.
+struct ProcessResult {
+  std::vector<Outgoing> send;          ///< responses to send now
+  std::optional<std::uint64_t> invite;  ///< a new INVITE transaction awaiting the handler's decision
+  CallFacts facts;                     ///< its facts (valid when `invite`)
+};
+
+class RequestProcessor {
+ public:
+  /// `stats` is updated (not thread-safe: the owner snapshots under its own strand or uses atomics).
+  RequestProcessor(const SipServerConfig& config, InviteTransactionTable& table);
+
+  /// Handles one message (one datagram, or one framed TCP message). `ready` = the handler's ready().
+  /// Responses (status lines) give nothing; malformed requests give 400/505/416 when addressable.
+  ProcessResult handle(std::string_view bytes, const Peer& from, bool ready, Instant now);
+
+  /// The handler's decision for the transaction `id` (from ProcessResult::invite). Returns the final
+  /// response to send, or nothing when the transaction is gone or already answered (e.g. CANCELed).
+  std::vector<Outgoing> decide(std::uint64_t id, const RedirectDecision& decision, Instant now);
+
+  /// Counters: kept here because every path passes through.
+  SipStats stats;
+
+ private:
+  Destination response_destination(const SipMessage& req, const Peer& from) const;
+  std::string respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
+                      std::string_view to_tag = {}, bool allow = false, int retry_after = 0);
+  void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
+  void on_invite(const SipMessage& req, const Peer& from, bool ready, Instant now, ProcessResult& r);
+  void on_ack(const SipMessage& req, Instant now);
+  void on_cancel(const SipMessage& req, const Peer& from, Instant now, ProcessResult& r);
+
+  const SipServerConfig& config_;
+  InviteTransactionTable& table_;
+  // What a pending INVITE needs to build its final response later, by transaction id.
+  struct Pending {
+    std::string common;  // response_common() of the INVITE, To-tag included
+  };
+  std::unordered_map<std::uint64_t, Pending> pending_;
+};
+
+}  // namespace assist::sip

@@ -1,0 +1,470 @@
+// The SIP server: Asio UDP and TCP listeners feeding the RequestProcessor. Everything (sockets, the
+// transaction table, its timer) lives on one strand, so the io_context may be run by any number of
+// threads. The handler's `done` posts back to that strand; a weak pointer keeps a late `done` safe
+// after the server is gone.
+#include "routing/sip/sip_server.h"
+
+#include <array>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "routing/sip/request_processor.h"
+#include "routing/sip/source_filter.h"
+
+namespace assist::sip {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+ListenSpec parse_listen(const std::string& spec) {
+  auto c1 = spec.find(':');
+  if (c1 == std::string::npos) throw std::invalid_argument("listen: expected transport:host:port: " + spec);
+  ListenSpec l;
+  l.transport = spec.substr(0, c1);
+  if (l.transport != "udp" && l.transport != "tcp")
+    throw std::invalid_argument("listen: transport must be udp or tcp: " + spec);
+  std::string rest = spec.substr(c1 + 1);
+  std::string port;
+  if (!rest.empty() && rest[0] == '[') {
+    auto rb = rest.find(']');
+    if (rb == std::string::npos || rb + 1 >= rest.size() || rest[rb + 1] != ':')
+      throw std::invalid_argument("listen: bad IPv6 form, expected [addr]:port: " + spec);
+    l.host = rest.substr(1, rb - 1);
+    port = rest.substr(rb + 2);
+  } else {
+    auto c2 = rest.rfind(':');
+    if (c2 == std::string::npos) throw std::invalid_argument("listen: missing port: " + spec);
+    l.host = rest.substr(0, c2);
+    port = rest.substr(c2 + 1);
+  }
+  boost::system::error_code ec;
+  asio::ip::make_address(l.host, ec);
+  if (ec) throw std::invalid_argument("listen: host must be a numeric address: " + spec);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535)
+    throw std::invalid_argument("listen: bad port: " + spec);
+  l.port = static_cast<std::uint16_t>(std::stoul(port));
+  return l;
+}
+
+namespace {
+
+// Content-Length of a header block for TCP framing (RFC 3261 §18.3): -1 absent, -2 malformed or repeated.
+long scan_content_length(std::string_view head) {
+  long found = -1;
+  while (!head.empty()) {
+    auto e = head.find("\r\n");
+    std::string_view line = head.substr(0, e);
+    head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 2);
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view name = line.substr(0, colon);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    if (!iequals(name, "Content-Length") && !iequals(name, "l")) continue;
+    if (found != -1) return -2;
+    std::string_view v = line.substr(colon + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string_view::npos) return -2;
+    found = std::stol(std::string(v));
+  }
+  return found;
+}
+
+}  // namespace
+
+struct Core;
+
+struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
+  TcpConnection(tcp::socket s, std::uint64_t id, std::weak_ptr<Core> core, asio::strand<asio::io_context::executor_type>& strand)
+      : sock(std::move(s)), idle(strand), id(id), core(std::move(core)) {}
+  void start();
+  void do_read();
+  void on_read(boost::system::error_code ec, std::size_t n);
+  void frame();
+  void send(std::string bytes);
+  void do_write();
+  void close();
+  void touch();
+
+  tcp::socket sock;
+  asio::steady_timer idle;
+  std::uint64_t id;
+  std::weak_ptr<Core> core;
+  Peer peer;
+  std::string buf;
+  std::array<char, 16384> rd{};
+  std::deque<std::string> wq;
+  bool closed = false;
+};
+
+struct Core : std::enable_shared_from_this<Core> {
+  Core(asio::io_context& io, SipServerConfig cfg, RedirectHandler& h, const Clock& c)
+      : io(io), strand(asio::make_strand(io)), config(std::move(cfg)), handler(h), clock(c),
+        filter(config.allow), table(TransactionTimers{}, config.max_transactions), processor(config, table),
+        timer(strand) {}
+
+  struct UdpListener {
+    std::unique_ptr<udp::socket> sock;
+    udp::endpoint sender;
+    std::array<char, 65536> buf{};
+  };
+
+  void start();
+  void stop();
+  void udp_receive(std::size_t i);
+  void accept(std::size_t i);
+  void on_message(std::string_view bytes, const Peer& from);
+  void on_decision(std::uint64_t id, RedirectDecision d);
+  void send(std::vector<Outgoing>& out);
+  void rearm();
+  void on_timer();
+  void count(std::uint64_t SipStats::*field) {
+    std::lock_guard lock(mu);
+    ++(processor.stats.*field);
+  }
+
+  asio::io_context& io;
+  asio::strand<asio::io_context::executor_type> strand;
+  SipServerConfig config;
+  RedirectHandler& handler;
+  const Clock& clock;
+  SourceFilter filter;
+  InviteTransactionTable table;
+  RequestProcessor processor;  // its stats are guarded by `mu`
+  mutable std::mutex mu;
+  asio::steady_timer timer;
+  std::optional<Instant> armed_at;
+  std::vector<std::unique_ptr<UdpListener>> udps;               // by listen index (null for tcp)
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;        // by listen index (null for udp)
+  std::vector<std::uint16_t> ports;
+  std::unordered_map<std::uint64_t, std::shared_ptr<TcpConnection>> connections;
+  std::uint64_t next_connection = 1;
+  bool stopped = false;
+  std::atomic<bool> is_bound{false};
+};
+
+void Core::start() {
+  udps.resize(config.listen.size());
+  acceptors.resize(config.listen.size());
+  ports.assign(config.listen.size(), 0);
+  for (std::size_t i = 0; i < config.listen.size(); ++i) {
+    const auto& l = config.listen[i];
+    auto addr = asio::ip::make_address(l.host);
+    std::string where = l.transport + ":" + l.host + ":" + std::to_string(l.port);
+    boost::system::error_code ec;
+    if (l.transport == "udp") {
+      auto u = std::make_unique<UdpListener>();
+      u->sock = std::make_unique<udp::socket>(strand);
+      udp::endpoint ep(addr, l.port);
+      u->sock->open(ep.protocol(), ec);
+      if (!ec) u->sock->bind(ep, ec);
+      if (ec) throw std::system_error(ec, "sip: cannot bind " + where);
+      u->sock->non_blocking(true);
+      u->sock->set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+      ports[i] = u->sock->local_endpoint().port();
+      udps[i] = std::move(u);
+    } else if (l.transport == "tcp") {
+      auto a = std::make_unique<tcp::acceptor>(strand);
+      tcp::endpoint ep(addr, l.port);
+      a->open(ep.protocol(), ec);
+      if (!ec) a->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) a->bind(ep, ec);
+      if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) throw std::system_error(ec, "sip: cannot bind " + where);
+      ports[i] = a->local_endpoint().port();
+      acceptors[i] = std::move(a);
+    } else {
+      throw std::invalid_argument("sip: unknown transport " + l.transport);
+    }
+    spdlog::info("sip: listening on {}:{}:{}", l.transport, l.host, ports[i]);
+  }
+  is_bound = true;
+  auto self = shared_from_this();
+  asio::post(strand, [self] {
+    for (std::size_t i = 0; i < self->udps.size(); ++i) {
+      if (self->udps[i]) self->udp_receive(i);
+      if (self->acceptors[i]) self->accept(i);
+    }
+  });
+}
+
+void Core::stop() {
+  if (stopped) return;
+  stopped = true;
+  boost::system::error_code ec;
+  for (auto& u : udps)
+    if (u) u->sock->close(ec);
+  for (auto& a : acceptors)
+    if (a) a->close(ec);
+  auto conns = std::move(connections);
+  for (auto& [id, c] : conns) c->close();
+  timer.cancel();
+}
+
+void Core::udp_receive(std::size_t i) {
+  auto* u = udps[i].get();
+  auto self = shared_from_this();
+  u->sock->async_receive_from(asio::buffer(u->buf), u->sender,
+                              [self, i, u](boost::system::error_code ec, std::size_t n) {
+    if (self->stopped || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      Peer p{u->sender.address(), u->sender.port(), Transport::udp, 0, i};
+      if (n > self->config.max_message_bytes) {
+        self->count(&SipStats::malformed);
+      } else if (!self->filter.allowed(p.address)) {
+        self->count(&SipStats::refused_sources);
+      } else {
+        self->on_message(std::string_view(u->buf.data(), n), p);
+      }
+    }
+    self->udp_receive(i);
+  });
+}
+
+void Core::accept(std::size_t i) {
+  auto self = shared_from_this();
+  acceptors[i]->async_accept(strand, [self, i](boost::system::error_code ec, tcp::socket s) {
+    if (self->stopped || ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      boost::system::error_code e2;
+      auto remote = s.remote_endpoint(e2);
+      if (e2 || !self->filter.allowed(remote.address())) {
+        self->count(&SipStats::refused_sources);
+        s.close(e2);
+      } else if (self->connections.size() >= self->config.max_tcp_connections) {
+        self->count(&SipStats::overload);
+        s.close(e2);
+      } else {
+        s.set_option(tcp::no_delay(true), e2);
+        auto id = self->next_connection++;
+        auto c = std::make_shared<TcpConnection>(std::move(s), id, self, self->strand);
+        c->peer = Peer{remote.address(), remote.port(), Transport::tcp, id, i};
+        self->connections.emplace(id, c);
+        c->start();
+      }
+    }
+    self->accept(i);
+  });
+}
+
+void Core::on_message(std::string_view bytes, const Peer& from) {
+  ProcessResult r;
+  {
+    std::lock_guard lock(mu);
+    r = processor.handle(bytes, from, handler.ready(), clock.now());
+  }
+  send(r.send);
+  if (r.invite) {
+    std::weak_ptr<Core> weak = weak_from_this();
+    auto id = *r.invite;
+    auto ex = strand;
+    handler.on_invite(std::move(r.facts), [weak, id, ex](RedirectDecision d) {
+      asio::post(ex, [weak, id, d = std::move(d)]() mutable {
+        if (auto self = weak.lock()) self->on_decision(id, std::move(d));
+      });
+    });
+  }
+  rearm();
+}
+
+void Core::on_decision(std::uint64_t id, RedirectDecision d) {
+  if (stopped) return;
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mu);
+    out = processor.decide(id, d, clock.now());
+  }
+  send(out);
+  rearm();
+}
+
+void Core::send(std::vector<Outgoing>& out) {
+  for (auto& o : out) {
+    if (o.to.transport == Transport::udp) {
+      if (o.to.listener >= udps.size() || !udps[o.to.listener]) continue;
+      auto& sock = *udps[o.to.listener]->sock;
+      if (o.to.udp.address().is_multicast() ||
+          (o.to.udp.address().is_v4() && o.to.udp.address().to_v4() == asio::ip::address_v4::broadcast()))
+        continue;  // never answer to a broadcast or multicast address
+      boost::system::error_code ec;
+      sock.send_to(asio::buffer(o.bytes), o.to.udp, 0, ec);  // non-blocking: a full buffer drops it
+      if (ec) continue;
+    } else {
+      auto it = connections.find(o.to.connection);
+      if (it == connections.end()) continue;  // the connection is gone; the client retries
+      it->second->send(std::move(o.bytes));
+    }
+    count(&SipStats::responses_sent);
+  }
+}
+
+void Core::rearm() {
+  if (stopped) return;
+  std::optional<Instant> next;
+  {
+    std::lock_guard lock(mu);
+    next = table.next_wake();
+  }
+  if (!next || (armed_at && *armed_at <= *next)) return;
+  armed_at = next;
+  auto delay = *next - clock.now();
+  timer.expires_after(std::chrono::milliseconds(std::max<long long>(0, delay.count())));
+  auto self = shared_from_this();
+  timer.async_wait([self](boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted || self->stopped) return;
+    self->armed_at.reset();
+    self->on_timer();
+  });
+}
+
+void Core::on_timer() {
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mu);
+    out = table.on_timer(clock.now());
+  }
+  send(out);
+  rearm();
+}
+
+void TcpConnection::start() {
+  touch();
+  do_read();
+}
+
+void TcpConnection::touch() {
+  auto c = core.lock();
+  if (!c) return;
+  idle.expires_after(std::chrono::seconds(c->config.tcp_idle_timeout_s));
+  idle.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->close();
+  });
+}
+
+void TcpConnection::do_read() {
+  sock.async_read_some(asio::buffer(rd), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
+}
+
+void TcpConnection::on_read(boost::system::error_code ec, std::size_t n) {
+  if (closed) return;
+  if (ec) return close();
+  buf.append(rd.data(), n);
+  touch();
+  frame();
+  if (!closed) do_read();
+}
+
+void TcpConnection::frame() {
+  auto c = core.lock();
+  if (!c) return close();
+  while (!closed) {
+    // RFC 5626 §3.5.1 keep-alives: a CRLFCRLF ping gets a CRLF pong; a lone CRLF is skipped.
+    if (buf.rfind("\r\n", 0) == 0) {
+      if (buf.size() < 4) {
+        if (buf == "\r\n" || buf == "\r\n\r") return;
+      }
+      if (buf.rfind("\r\n\r\n", 0) == 0) {
+        buf.erase(0, 4);
+        send("\r\n");
+      } else {
+        buf.erase(0, 2);
+      }
+      continue;
+    }
+    auto end = buf.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (buf.size() > c->config.max_message_bytes) {
+        c->count(&SipStats::malformed);
+        close();
+      }
+      return;
+    }
+    long cl = scan_content_length(std::string_view(buf).substr(0, end));
+    if (cl == -2) {
+      // Framing is lost: answer 400 if we can, then close.
+      c->on_message(std::string_view(buf).substr(0, end + 4), peer);
+      close();
+      return;
+    }
+    std::size_t total = end + 4 + std::size_t(cl < 0 ? 0 : cl);
+    if (total > c->config.max_message_bytes) {
+      c->count(&SipStats::malformed);
+      close();
+      return;
+    }
+    if (buf.size() < total) return;
+    std::string msg = buf.substr(0, total);
+    buf.erase(0, total);
+    c->on_message(msg, peer);
+  }
+}
+
+void TcpConnection::send(std::string bytes) {
+  if (closed) return;
+  wq.push_back(std::move(bytes));
+  if (wq.size() == 1) do_write();
+}
+
+void TcpConnection::do_write() {
+  asio::async_write(sock, asio::buffer(wq.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    if (self->closed) return;
+    if (ec) return self->close();
+    self->wq.pop_front();
+    if (!self->wq.empty()) self->do_write();
+  });
+}
+
+void TcpConnection::close() {
+  if (closed) return;
+  closed = true;
+  boost::system::error_code ec;
+  idle.cancel();
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+  if (auto c = core.lock()) c->connections.erase(id);
+}
+
+struct SipServer::Impl {
+  std::shared_ptr<Core> core;
+};
+
+SipServer::SipServer(asio::io_context& io, SipServerConfig config, RedirectHandler& handler, const Clock& clock)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->core = std::make_shared<Core>(io, std::move(config), handler, clock);
+}
+
+SipServer::~SipServer() { stop(); }
+
+void SipServer::start() { impl_->core->start(); }
+
+void SipServer::stop() {
+  auto core = impl_->core;
+  if (!core->is_bound.exchange(false)) return;
+  if (core->strand.running_in_this_thread() || core->io.stopped()) {
+    core->stop();
+  } else {
+    asio::post(core->strand, [core] { core->stop(); });
+  }
+}
+
+bool SipServer::bound() const { return impl_->core->is_bound; }
+
+std::vector<std::uint16_t> SipServer::local_ports() const { return impl_->core->ports; }
+
+SipStats SipServer::stats() const {
+  std::lock_guard lock(impl_->core->mu);
+  SipStats s = impl_->core->processor.stats;
+  s.transactions = impl_->core->table.size();
+  return s;
+}
+
+}  // namespace assist::sip

@@ -1,0 +1,81 @@
+#pragma once
+// SLA limits (DESIGN "Domain rules"; taxonomy "Deadlines"): a first-match-wins list on request type
+// and urgency (optionally category and region prefix), like a service desk's SLA goals. The rule that
+// matched is recorded on the ticket.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "routing/sla/calendar.h"
+#include "routing/sla/duration.h"
+
+namespace assist {
+
+struct LimitRule {
+  std::vector<std::string> request_types;  ///< empty = any
+  std::vector<std::string> urgencies;      ///< empty = any
+  std::vector<std::string> categories;     ///< empty = any
+  std::vector<std::string> regions;        ///< region-code prefixes; empty = any
+  Duration first_response;
+  Duration resolution;
+  /// The rule as text in the config's own spellings (set by limits_from_json); empty = use describe().
+  std::string text;
+};
+
+/// The rule as text: selectors present, lists joined by '|', then both limits, e.g.
+/// "request_type=complaint|report urgency=normal first_response=1wd resolution=15wd". Returns
+/// rule.text when set.
+std::string describe(const LimitRule& rule);
+
+/// Deadlines of one ticket, computed from its opening instant.
+struct Deadlines {
+  Instant first_response_due;
+  Instant resolution_due;
+  bool provisional = false;  ///< a working-day limit ran into a year with no calendar
+  int rule_index = -1;       ///< index of the matching rule in the limits list
+  std::string rule;          ///< the rule as text, e.g. "urgency=critical first_response=15m resolution=24h"
+};
+
+/// A limits list that cannot be used (config error), or a ticket no rule matches.
+class SlaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses the config's `sla.limits` array (each item {request_type?, urgency?, category?, region?,
+/// first_response, resolution}; the selectors take a string or a list of strings). Throws SlaError
+/// naming the item index and key, e.g. "sla.limits[2].urgency: unknown value \"high\" (critical, urgent,
+/// normal)": not a list, an item not an object, an unknown key, a missing or bad duration (see
+/// parse_duration), a selector not a string or non-empty list of strings, an unknown request type /
+/// urgency / category (taxonomy ids), a region that is not 1-12 digits. The list must end with a rule
+/// that matches everything. Working-day limits are at most 1000wd, working hours 7000wh.
+std::vector<LimitRule> limits_from_json(const nlohmann::json& limits);
+
+class SlaPolicy {
+ public:
+  /// Throws SlaError when `limits` is empty, std::invalid_argument when `calendar` is null.
+  /// `hours` are the office hours for working-hour limits ("4wh").
+  SlaPolicy(std::vector<LimitRule> limits, std::shared_ptr<const WorkingDayCalendar> calendar,
+            BusinessHours hours = {});
+
+  /// Deadlines for a ticket opened at `opened` with these labels: the first rule whose selectors all
+  /// match (a region selector matches a code that starts with one of its prefixes). Wall durations add
+  /// exactly; working days follow WorkingDayCalendar::add_working_days (Civil Code arts. 201-203),
+  /// working hours add_working_hours. Throws SlaError when no rule matches (a list built in code
+  /// without a catch-all).
+  Deadlines compute(Instant opened, const std::string& category, const std::string& request_type,
+                    const std::string& urgency, const std::string& region_code) const;
+
+  const std::vector<LimitRule>& limits() const { return limits_; }
+  const WorkingDayCalendar& calendar() const { return *calendar_; }
+
+ private:
+  std::vector<LimitRule> limits_;
+  std::shared_ptr<const WorkingDayCalendar> calendar_;
+  BusinessHours hours_;
+};
+
+}  // namespace assist

@@ -1,0 +1,336 @@
+#include "routing/storage/sqlite_store.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "routing/common/resources.h"
+
+namespace assist {
+namespace {
+
+std::int64_t ms(Instant t) { return t.time_since_epoch().count(); }
+Instant at(std::int64_t v) { return Instant(Millis(v)); }
+
+const char* kMessageColumns =
+    "id, ticket_id, kind, level, reason, notify, body, state, attempts, created_at, next_attempt_at, "
+    "delivered_at, last_error, acknowledged_by";
+
+OutboxMessage read_message(SQLite::Statement& q) {
+  OutboxMessage m;
+  m.id = q.getColumn(0).getString();
+  m.ticket_id = q.getColumn(1).getString();
+  m.kind = q.getColumn(2).getString();
+  m.level = q.getColumn(3).getString();
+  m.reason = q.getColumn(4).getString();
+  m.notify = q.getColumn(5).getString();
+  m.body = nlohmann::json::parse(q.getColumn(6).getString());
+  m.state = q.getColumn(7).getString();
+  m.attempts = q.getColumn(8).getInt();
+  m.created_at = at(q.getColumn(9).getInt64());
+  m.next_attempt_at = at(q.getColumn(10).getInt64());
+  if (!q.getColumn(11).isNull()) m.delivered_at = at(q.getColumn(11).getInt64());
+  m.last_error = q.getColumn(12).getString();
+  m.acknowledged_by = q.getColumn(13).getString();
+  return m;
+}
+
+std::optional<Ticket> one_ticket(SQLite::Statement& q) {
+  if (!q.executeStep()) return std::nullopt;
+  return from_record(nlohmann::json::parse(q.getColumn(0).getString()));
+}
+
+std::optional<OutboxMessage> one_message(SQLite::Database& db, const std::string& id) {
+  SQLite::Statement q(db, std::string("SELECT ") + kMessageColumns + " FROM outbox WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_message(q);
+}
+
+void configure(SQLite::Database& db) {
+  db.setBusyTimeout(5000);
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA foreign_keys=ON");
+}
+
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(SQLite::Database& db) : db_(db) {}
+  std::optional<Ticket> get(const std::string& id) override {
+    SQLite::Statement q(db_, "SELECT doc FROM tickets WHERE id = ?");
+    q.bind(1, id);
+    return one_ticket(q);
+  }
+  std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) override {
+    SQLite::Statement q(db_,
+                        "SELECT doc FROM tickets WHERE caller = ? AND category = ? AND terminal = 0 "
+                        "ORDER BY opened_at DESC LIMIT 1");
+    q.bind(1, caller);
+    q.bind(2, category);
+    return one_ticket(q);
+  }
+  int calls_since(const std::string& caller, Instant since) override {
+    SQLite::Statement q(db_, "SELECT COUNT(*) FROM calls WHERE caller = ? AND at >= ?");
+    q.bind(1, caller);
+    q.bind(2, static_cast<int64_t>(ms(since)));
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  }
+  void put(const Ticket& t) override {
+    SQLite::Statement q(db_,
+                        "INSERT INTO tickets (id, call_id, caller, category, urgency, status, terminal, region_code, "
+                        "opened_at, updated_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                        "call_id=excluded.call_id, caller=excluded.caller, category=excluded.category, "
+                        "urgency=excluded.urgency, status=excluded.status, terminal=excluded.terminal, "
+                        "region_code=excluded.region_code, updated_at=excluded.updated_at, doc=excluded.doc");
+    q.bind(1, t.id);
+    q.bind(2, t.call_id);
+    q.bind(3, t.caller);
+    q.bind(4, t.category);
+    q.bind(5, t.urgency);
+    q.bind(6, t.status);
+    q.bind(7, t.terminal() ? 1 : 0);
+    q.bind(8, t.region_code.empty() ? t.region_hint : t.region_code);
+    q.bind(9, static_cast<int64_t>(ms(t.opened_at)));
+    q.bind(10, static_cast<int64_t>(ms(t.updated_at)));
+    q.bind(11, to_record(t).dump());
+    q.exec();
+  }
+  void event(const std::string& ticket_id, const std::string& type, const std::string& by, const std::string& note,
+             const nlohmann::json& body, Instant when) override {
+    SQLite::Statement q(db_, "INSERT INTO ticket_events (ticket_id, type, by, note, body, at) VALUES (?,?,?,?,?,?)");
+    q.bind(1, ticket_id);
+    q.bind(2, type);
+    q.bind(3, by);
+    q.bind(4, note);
+    q.bind(5, body.dump());
+    q.bind(6, static_cast<int64_t>(ms(when)));
+    q.exec();
+  }
+  void link_call(const std::string& call_id, const std::string& ticket_id, const std::string& caller,
+                 Instant when) override {
+    SQLite::Statement q(db_, "INSERT OR IGNORE INTO calls (call_id, ticket_id, caller, at) VALUES (?,?,?,?)");
+    q.bind(1, call_id);
+    q.bind(2, ticket_id);
+    q.bind(3, caller);
+    q.bind(4, static_cast<int64_t>(ms(when)));
+    q.exec();
+  }
+  bool enqueue(const OutboxMessage& m) override {
+    SQLite::Statement q(db_,
+                        "INSERT OR IGNORE INTO outbox (id, ticket_id, kind, level, reason, notify, body, state, "
+                        "attempts, created_at, next_attempt_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    q.bind(1, m.id);
+    q.bind(2, m.ticket_id);
+    q.bind(3, m.kind);
+    q.bind(4, m.level);
+    q.bind(5, m.reason);
+    q.bind(6, m.notify);
+    q.bind(7, m.body.dump());
+    q.bind(8, m.state);
+    q.bind(9, m.attempts);
+    q.bind(10, static_cast<int64_t>(ms(m.created_at)));
+    q.bind(11, static_cast<int64_t>(ms(m.next_attempt_at)));
+    q.bind(12, m.last_error);
+    return q.exec() == 1;
+  }
+  std::optional<OutboxMessage> message(const std::string& id) override { return one_message(db_, id); }
+  void update_message(const OutboxMessage& m) override {
+    SQLite::Statement q(db_,
+                        "UPDATE outbox SET state=?, attempts=?, next_attempt_at=?, delivered_at=?, last_error=?, "
+                        "acknowledged_by=? WHERE id=?");
+    q.bind(1, m.state);
+    q.bind(2, m.attempts);
+    q.bind(3, static_cast<int64_t>(ms(m.next_attempt_at)));
+    if (m.delivered_at) q.bind(4, static_cast<int64_t>(ms(*m.delivered_at)));
+    else q.bind(4);
+    q.bind(5, m.last_error);
+    q.bind(6, m.acknowledged_by);
+    q.bind(7, m.id);
+    q.exec();
+  }
+  std::int64_t next_sequence(const std::string& name) override {
+    SQLite::Statement up(db_,
+                         "INSERT INTO sequences (name, value) VALUES (?, 1) "
+                         "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value");
+    up.bind(1, name);
+    up.executeStep();
+    return up.getColumn(0).getInt64();
+  }
+
+ private:
+  SQLite::Database& db_;
+};
+
+void migrate(SQLite::Database& db) {
+  SQLite::Statement v(db, "PRAGMA user_version");
+  v.executeStep();
+  int version = v.getColumn(0).getInt();
+  v.reset();
+  for (const auto& e : resources::under("schemas/sql/")) {
+    const auto name = e.path.substr(std::string_view("schemas/sql/").size());
+    const int n = std::atoi(std::string(name.substr(0, 3)).c_str());
+    if (n <= version) continue;
+    SQLite::Transaction tx(db);
+    db.exec(std::string(e.data));
+    db.exec("PRAGMA user_version = " + std::to_string(n));
+    tx.commit();
+    version = n;
+  }
+}
+
+}  // namespace
+
+SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
+  try {
+    if (path != ":memory:") {
+      const auto parent = std::filesystem::path(path).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent);
+    }
+    write_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    configure(*write_db_);
+    migrate(*write_db_);
+    if (path != ":memory:") {
+      read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
+      read_db_->setBusyTimeout(5000);
+    }
+  } catch (const std::exception& e) {
+    throw StoreError("store " + path + ": " + e.what());
+  }
+}
+
+SqliteTicketStore::~SqliteTicketStore() = default;
+
+void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
+  std::lock_guard lock(write_mu_);
+  std::optional<SQLite::Transaction> tx;
+  try {
+    tx.emplace(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
+  } catch (const std::exception& e) {
+    throw StoreError(std::string("cannot begin a transaction: ") + e.what());
+  }
+  SqliteTx w(*write_db_);
+  fn(w);  // an exception here rolls back in ~Transaction
+  try {
+    tx->commit();
+  } catch (const std::exception& e) {
+    throw StoreError(std::string("cannot commit: ") + e.what());
+  }
+}
+
+std::optional<Ticket> SqliteTicketStore::get(const std::string& id) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT doc FROM tickets WHERE id = ?");
+  q.bind(1, id);
+  return one_ticket(q);
+}
+
+std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ?");
+  q.bind(1, call_id);
+  return one_ticket(q);
+}
+
+std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
+  std::lock_guard lock(read_lock());
+  std::string sql = "SELECT doc FROM tickets WHERE id > ?";
+  if (f.statuses.empty()) {
+    sql += " AND terminal = 0";
+  } else {
+    sql += " AND status IN (";
+    for (size_t i = 0; i < f.statuses.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+  }
+  if (!f.urgency.empty()) sql += " AND urgency = ?";
+  if (!f.region.empty()) sql += " AND substr(region_code, 1, ?) = ?";
+  sql += " ORDER BY id LIMIT ?";
+  SQLite::Statement q(reader(), sql);
+  int i = 1;
+  q.bind(i++, f.after);
+  for (const auto& s : f.statuses) q.bind(i++, s);
+  if (!f.urgency.empty()) q.bind(i++, f.urgency);
+  if (!f.region.empty()) {
+    q.bind(i++, static_cast<int>(f.region.size()));
+    q.bind(i++, f.region);
+  }
+  q.bind(i++, f.limit);
+  std::vector<Ticket> out;
+  while (q.executeStep()) out.push_back(from_record(nlohmann::json::parse(q.getColumn(0).getString())));
+  return out;
+}
+
+std::vector<Ticket> SqliteTicketStore::active() {
+  TicketFilter f;
+  f.limit = std::numeric_limits<int>::max();
+  return list(f);
+}
+
+std::vector<nlohmann::json> SqliteTicketStore::events(const std::string& ticket_id) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT seq, type, by, note, body, at FROM ticket_events WHERE ticket_id = ? ORDER BY seq");
+  q.bind(1, ticket_id);
+  std::vector<nlohmann::json> out;
+  while (q.executeStep()) {
+    out.push_back({{"seq", q.getColumn(0).getInt64()}, {"type", q.getColumn(1).getString()},
+                   {"by", q.getColumn(2).getString()}, {"note", q.getColumn(3).getString()},
+                   {"body", nlohmann::json::parse(q.getColumn(4).getString())}, {"at_ms", q.getColumn(5).getInt64()}});
+  }
+  return out;
+}
+
+std::vector<OutboxMessage> SqliteTicketStore::outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns +
+                                    " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+                                    "ORDER BY next_attempt_at, created_at LIMIT ?");
+  q.bind(1, static_cast<int64_t>(ms(now)));
+  q.bind(2, limit + static_cast<int>(exclude.size()));
+  std::vector<OutboxMessage> out;
+  while (q.executeStep() && static_cast<int>(out.size()) < limit) {
+    auto m = read_message(q);
+    if (std::find(exclude.begin(), exclude.end(), m.id) == exclude.end()) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::optional<Instant> SqliteTicketStore::outbox_next() {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'");
+  if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+  return at(q.getColumn(0).getInt64());
+}
+
+std::vector<OutboxMessage> SqliteTicketStore::outbox(const std::string& state, int limit) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns +
+                                    " FROM outbox WHERE (? = '' OR state = ?) ORDER BY created_at, id LIMIT ?");
+  q.bind(1, state);
+  q.bind(2, state);
+  q.bind(3, limit);
+  std::vector<OutboxMessage> out;
+  while (q.executeStep()) out.push_back(read_message(q));
+  return out;
+}
+
+std::optional<OutboxMessage> SqliteTicketStore::message(const std::string& id) {
+  std::lock_guard lock(read_lock());
+  return one_message(reader(), id);
+}
+
+bool SqliteTicketStore::writable() {
+  try {
+    std::lock_guard lock(write_mu_);
+    // BEGIN IMMEDIATE takes the write lock; the destructor rolls back without writing anything.
+    SQLite::Transaction tx(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace assist

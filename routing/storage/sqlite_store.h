@@ -1,0 +1,43 @@
+#pragma once
+// TicketStore on SQLite (SQLiteCpp): WAL, synchronous=FULL, one write connection and one read connection,
+// migrations from schemas/sql/ (compiled in) applied at open, tracked in PRAGMA user_version.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+#include "routing/storage/ticket_store.h"
+
+namespace assist {
+
+class SqliteTicketStore final : public TicketStore {
+ public:
+  /// Opens (creating the file and its folder when missing) and migrates. ":memory:" works for tests
+  /// (then reads share the write connection). Throws StoreError naming the path.
+  explicit SqliteTicketStore(const std::string& path);
+  ~SqliteTicketStore() override;
+
+  void transact(const std::function<void(WriteTx&)>& fn) override;
+  std::optional<Ticket> get(const std::string& id) override;
+  std::optional<Ticket> by_call(const std::string& call_id) override;
+  std::vector<Ticket> list(const TicketFilter& f) override;
+  std::vector<Ticket> active() override;
+  std::vector<nlohmann::json> events(const std::string& ticket_id) override;
+  std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) override;
+  std::optional<Instant> outbox_next() override;
+  std::vector<OutboxMessage> outbox(const std::string& state, int limit) override;
+  std::optional<OutboxMessage> message(const std::string& id) override;
+  bool writable() override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::mutex write_mu_, read_mu_;
+  std::unique_ptr<SQLite::Database> write_db_, read_db_;
+  SQLite::Database& reader() { return read_db_ ? *read_db_ : *write_db_; }
+  std::mutex& read_lock() { return read_db_ ? read_mu_ : write_mu_; }
+};
+
+}  // namespace assist

@@ -1,0 +1,73 @@
+#pragma once
+// The store seam (DESIGN "Storage"): tickets, their append-only events, the calls that opened or joined
+// them, and the outbox. Nothing above this interface may depend on SQLite (PostgreSQL is the path for
+// several routing daemons sharing one store).
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "routing/escalation/notifier.h"
+#include "routing/tickets/ticket.h"
+
+namespace assist {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TicketFilter {
+  std::vector<std::string> statuses;  ///< empty = every status not terminal
+  std::string urgency;                ///< "" = any
+  std::string region;                 ///< region-code prefix; "" = any
+  int limit = 1000;
+  std::string after;                  ///< cursor: ticket id to continue after ("" = from the start)
+};
+
+/// One write transaction. Reads inside it see its own writes.
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+  virtual std::optional<Ticket> get(const std::string& id) = 0;
+  /// The caller's newest non-terminal ticket in `category`, for 并单 (repeat calls attach to it).
+  virtual std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) = 0;
+  /// How many calls this caller made since `since` (priority flag: repeat caller).
+  virtual int calls_since(const std::string& caller, Instant since) = 0;
+  virtual void put(const Ticket& t) = 0;
+  /// Appends an event row (append-only history: who, when, what, why).
+  virtual void event(const std::string& ticket_id, const std::string& type, const std::string& by,
+                     const std::string& note, const nlohmann::json& body, Instant at) = 0;
+  virtual void link_call(const std::string& call_id, const std::string& ticket_id, const std::string& caller, Instant at) = 0;
+  /// Writes a message; false (and nothing written) when its id exists already: a step is sent once.
+  virtual bool enqueue(const OutboxMessage& m) = 0;
+  virtual std::optional<OutboxMessage> message(const std::string& id) = 0;
+  virtual void update_message(const OutboxMessage& m) = 0;
+  /// Next value of a named counter (ticket ids), starting at 1.
+  virtual std::int64_t next_sequence(const std::string& name) = 0;
+};
+
+class TicketStore {
+ public:
+  virtual ~TicketStore() = default;
+  /// Runs `fn` in one transaction committed durably (synchronous=FULL) before returning. If `fn` throws,
+  /// nothing is written and the exception propagates. Throws StoreError when the store cannot commit.
+  virtual void transact(const std::function<void(WriteTx&)>& fn) = 0;
+  virtual std::optional<Ticket> get(const std::string& id) = 0;
+  virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
+  virtual std::vector<Ticket> list(const TicketFilter& f) = 0;
+  /// Every ticket whose clocks may still need a timer (not terminal): loaded at start.
+  virtual std::vector<Ticket> active() = 0;
+  virtual std::vector<nlohmann::json> events(const std::string& ticket_id) = 0;
+  /// Pending messages due at `now`, oldest first, at most `limit`, skipping ids in `exclude`.
+  virtual std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) = 0;
+  /// The earliest next_attempt_at among pending messages.
+  virtual std::optional<Instant> outbox_next() = 0;
+  virtual std::vector<OutboxMessage> outbox(const std::string& state, int limit) = 0;
+  virtual std::optional<OutboxMessage> message(const std::string& id) = 0;
+  /// True when a write can be committed now (for /readyz).
+  virtual bool writable() = 0;
+};
+
+}  // namespace assist

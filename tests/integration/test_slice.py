@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The first slice end to end against the real daemon: SIP over UDP and TCP (raw and SIPp), tickets in
+the API, confirm + dispatch, escalation township -> county to a webhook receiver, none for an
+acknowledged ticket, restart without a duplicate step, config errors, bad input."""
+import json, os, shutil, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import *
+
+FIRE = "家里昨晚着火了，房子全烧没了，老人孩子现在没地方住，外面零下二十多度"
+ILL = "我爸突发脑出血住进ICU了，押金交不上，家里就靠他一个人挣钱，现在揭不开锅了"
+DIBAO = "想问一下低保申请需要准备什么材料"
+LIGHT = "我们小区门口的路灯坏了好几天了，晚上太黑"
+
+
+class Env:
+    def __init__(self, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="assist-it-")
+        self.hook = Hook()
+        self.config, self.sip, self.http = write_config(self.dir, self.hook.port, extra)
+        self.d = Daemon(self.config, self.http, self.sip).start()
+    def close(self):
+        rc = self.d.stop()
+        self.hook.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+def with_env(fn):
+    def t():
+        env = Env()
+        try:
+            fn(env)
+        finally:
+            env.close()
+    t.__name__ = fn.__name__
+    return t
+
+
+@with_env
+def test_udp_invite_302_ticket_and_retransmission(env):
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, text=FIRE, region="150102001001")
+    code, h, _ = u.final(raw, cid)
+    assert code == 302, f"expected 302, got {code}"
+    tid = h1(h, "X-Assist-Ticket")
+    assert tid, "302 carries no X-Assist-Ticket"
+    assert h1(h, "X-Assist-Category") == "temporary_assistance", h1(h, "X-Assist-Category")
+    assert h1(h, "X-Assist-Urgency") == "critical" and h1(h, "Priority") == "emergency"
+    assert h1(h, "Contact") == "<sip:sa-critical@127.0.0.1:5080>", h1(h, "Contact")
+    assert ";tag=" in h1(h, "To")
+    assert f"rport={u.local[1]}" in h1(h, "Via"), h1(h, "Via")
+    # the retransmitted INVITE gets the very same 302 and no second ticket
+    code2, h2, _ = u.final(raw, cid)
+    assert code2 == 302 and h1(h2, "To") == h1(h, "To") and h1(h2, "X-Assist-Ticket") == tid
+    u.send(ack_for(raw, h))
+    st, t = env.d.api("GET", "/api/v1/tickets/" + tid)
+    assert st == 200 and t["call_id"] == cid and t["confirmed"] is False and t["status"] == "open"
+    assert t["caller"] == "138****1234", t["caller"]
+    assert t["first_response_due"].endswith("+08:00")
+    st, pop = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid, safe=""))
+    assert st == 200 and pop["id"] == tid
+    st, lst = env.d.api("GET", "/api/v1/tickets")
+    assert [x["id"] for x in lst["tickets"]] == [tid], lst
+    assert "13800001234" not in open(os.path.join(env.dir, "assistlined.log")).read(), "full caller number in the log"
+
+
+@with_env
+def test_tcp_and_not_social_assistance(env):
+    c = Tcp(env.sip)
+    raw, cid = invite(env.sip, c.local, transport="TCP", caller="13600001111", text=DIBAO)
+    c.send(raw)
+    code, h, _ = c.recv()
+    assert code == 302 and h1(h, "X-Assist-Category") == "minimum_living_allowance"
+    assert h1(h, "X-Assist-Request-Type") == "consult" and h1(h, "X-Assist-Ticket")
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, caller="13700009999", text=LIGHT)
+    code, h, _ = u.final(raw, cid)
+    assert code == 302 and not h1(h, "X-Assist-Ticket"), "street-light call opened a ticket"
+    assert h1(h, "Contact") == "<sip:12345@127.0.0.1:5080>", h1(h, "Contact")
+    # the same text from the social-assistance IVR menu is never sent to the general queue unseen
+    raw, cid = invite(env.sip, u.local, caller="13700009998", text=LIGHT, digits="3")
+    code, h, _ = u.final(raw, cid)
+    assert code == 302 and h1(h, "X-Assist-Ticket") and h1(h, "Contact") == "<sip:sa@127.0.0.1:5080>"
+    st, lst = env.d.api("GET", "/api/v1/tickets")
+    assert len(lst["tickets"]) == 2
+
+
+@with_env
+def test_escalation_township_then_county_not_when_acknowledged(env):
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, text=FIRE, region="150102001001")
+    code, h, _ = u.final(raw, cid)
+    fire = h1(h, "X-Assist-Ticket")
+    raw, cid = invite(env.sip, u.local, caller="13900005678", text=ILL, region="150102001002")
+    code, h, _ = u.final(raw, cid)
+    ill = h1(h, "X-Assist-Ticket")
+    assert fire and ill and fire != ill
+    st, t = env.d.api("POST", f"/api/v1/tickets/{fire}/events", {"type": "confirm", "by": "坐席007"})
+    assert st == 200 and t["confirmed"] and t["assignee"]["name"] == "海拉尔东路街道协调员", t
+    st, t = env.d.api("POST", f"/api/v1/tickets/{ill}/events", {"type": "confirm", "urgency": "urgent"})
+    assert st == 200
+    st, t = env.d.api("POST", f"/api/v1/tickets/{ill}/events", {"type": "acknowledge", "note": "已联系来电人"})
+    assert st == 200 and t["status"] == "acknowledged", t
+    due = datetime_ts(env.d.api("GET", f"/api/v1/tickets/{fire}")[1]["first_response_due"])
+    def county():
+        return [m for m in env.hook.messages if m["body"]["ticket_id"] == fire and m["body"]["kind"] == "escalation"
+                and m["body"]["level"] == "county"]
+    wait_until(county, 15, "the county escalation of the fire ticket")
+    bodies = env.hook.bodies()
+    kinds = [(b["ticket_id"], b["kind"], b["level"]) for b in bodies]
+    assert (fire, "dispatch", "office") in kinds and (ill, "dispatch", "office") in kinds
+    assert (fire, "escalation", "township") in kinds
+    assert not any(b["ticket_id"] == ill and b["kind"] == "escalation" for b in bodies), "acknowledged ticket escalated"
+    when = {m["body"]["level"]: m["t"] for m in env.hook.messages
+            if m["body"]["ticket_id"] == fire and m["body"]["kind"] == "escalation"}
+    assert when["township"] >= due - 0.3, f"township {due - when['township']:.2f} s early"
+    assert when["township"] - due < 1.5, f"township {when['township'] - due:.2f} s late"
+    assert 1.7 <= when["county"] - when["township"] <= 3.5, when
+    ids = [b["id"] for b in bodies]
+    assert len(ids) == len(set(ids)), "a message id was sent twice"
+    esc = next(b for b in bodies if b["kind"] == "escalation" and b["level"] == "township")
+    assert esc["text"] and "呼和浩特市 新城区 海拉尔东路街道" in esc["text"], esc["text"]
+    assert "13800001234" not in json.dumps(bodies, ensure_ascii=False)
+    st, t = env.d.api("GET", f"/api/v1/tickets/{fire}")
+    assert t["escalation_level"] == "county", t["escalation_level"]
+    # a coordinator acknowledges: the climb stops (no league message after the county step)
+    county_id = county()[0]["body"]["id"]
+    st, a = env.d.api("POST", f"/api/v1/escalations/{county_id}/acknowledge",
+                      {"by": "新城区民政局 王科长", "responder": "海拉尔东路街道 李主任", "eta": "2026-11-29T20:00:00+08:00"})
+    assert st == 200 and a["acknowledged_by"] == "新城区民政局 王科长", a
+
+
+def datetime_ts(s):
+    import datetime as dt
+    return dt.datetime.fromisoformat(s).timestamp()
+
+
+@with_env
+def test_api_errors(env):
+    st, e = env.d.api("GET", "/api/v1/tickets/SA-nope")
+    assert st == 404 and e["error"]["code"] == "not_found"
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, text=FIRE, region="150102001001")
+    tid = h1(u.final(raw, cid)[1], "X-Assist-Ticket")
+    req = urllib.request.Request(f"http://127.0.0.1:{env.http}/api/v1/tickets/{tid}/events", data=b"{not json",
+                                 method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=5); assert False, "bad JSON accepted"
+    except urllib.error.HTTPError as e:
+        assert e.code == 400 and json.loads(e.read())["error"]["code"] == "bad_json"
+    st, e = env.d.api("POST", f"/api/v1/tickets/{tid}/events", {"type": "acknowledge"})
+    assert st == 409 and "confirm" in e["error"]["allowed"], e
+    st, e = env.d.api("POST", f"/api/v1/tickets/{tid}/events", {"type": "resolve", "result": "x"})
+    assert st == 409, e
+    st, e = env.d.api("POST", f"/api/v1/tickets/{tid}/events", {"type": "confirm", "urgency": "whenever"})
+    assert st == 400 and e["error"]["field"] == "urgency", e
+    st, e = env.d.api("POST", f"/api/v1/tickets/{tid}/events", {"type": "fly"})
+    assert st == 400 and e["error"]["code"] == "unknown_event"
+
+
+def test_restart_resumes_without_sending_a_step_twice():
+    env = Env()
+    try:
+        u = Udp(env.sip)
+        raw, cid = invite(env.sip, u.local, text=FIRE, region="150102001001")
+        fire = h1(u.final(raw, cid)[1], "X-Assist-Ticket")
+        env.d.api("POST", f"/api/v1/tickets/{fire}/events", {"type": "confirm"})
+        wait_until(lambda: any(b["kind"] == "escalation" for b in env.hook.bodies()), 10, "township escalation")
+        env.hook.down = True                   # the receiver goes down: the county step waits in the outbox
+        assert env.d.stop(signal.SIGKILL) == -signal.SIGKILL
+        time.sleep(2.5)                        # the county moment passes while the daemon is dead
+        env.hook.down = False
+        env.d.start()
+        wait_until(lambda: any(b["kind"] == "escalation" and b["level"] == "county" for b in env.hook.bodies()), 10,
+                   "the county escalation after restart")
+        st, t = env.d.api("GET", f"/api/v1/tickets/{fire}")
+        assert st == 200 and t["confirmed"]
+        steps = [(b["ticket_id"], b["kind"], b["level"], b["reason"]) for b in env.hook.bodies()]
+        assert len(steps) == len(set(steps)), f"a step was delivered twice: {steps}"
+    finally:
+        env.close()
+
+
+@with_env
+def test_sipp_udp_and_tcp(env):
+    for n, transport in enumerate(("u1", "t1")):
+        calls = os.path.join(env.dir, f"calls-{transport}.csv")
+        with open(calls, "w") as f:  # new callers each run: a repeat caller would join (并单) a ticket
+            f.write("SEQUENTIAL\n")
+            for i in range(20):
+                f.write(f"139{n}000{i:04d};{asr(DIBAO)};150102001001;3\n")
+        stat = os.path.join(env.dir, f"stat-{transport}.csv")
+        subprocess.run(["sipp", "-sf", os.path.join(SIPP_DIR, "uac-redirect.xml"), "-inf", calls, "-t", transport,
+                        "-i", "127.0.0.1", "-p", str(free_port()), f"127.0.0.1:{env.sip}", "-m", "20", "-r", "20",
+                        "-trace_stat", "-stf", stat, "-bg" if False else "-nostdin", "-timeout", "30s",
+                        "-timeout_error"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       cwd=env.dir, timeout=60)
+        rows = [l.split(";") for l in open(stat).read().splitlines() if l]
+        head, last = rows[0], rows[-1]
+        ok, failed = int(last[head.index("SuccessfulCall(C)")]), int(last[head.index("FailedCall(C)")])
+        assert ok == 20 and failed == 0, f"SIPp {transport}: {ok} successful, {failed} failed"
+    st, lst = env.d.api("GET", "/api/v1/tickets")
+    assert len(lst["tickets"]) == 40, len(lst["tickets"])
+
+
+def test_config_errors_name_file_line_and_key():
+    d = tempfile.mkdtemp(prefix="assist-cfg-")
+    try:
+        bad = os.path.join(d, "bad.yaml")
+        open(bad, "w").write("http:\n  listen: \"127.0.0.1:8080\"\nsla:\n  limits:\n    - {urgency: critical, first_response: 15 minutes, resolution: 24h}\n")
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True)
+        assert r.returncode == 2, r
+        assert f"{bad}:5: sla.limits[0].first_response" in r.stderr, r.stderr
+        open(bad, "w").write("sip:\n  listen: [\"udp:127.0.0.1:5060\"]\n  colour: blue\n")
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True)
+        assert r.returncode == 2 and f"{bad}:" in r.stderr and "colour" in r.stderr, r.stderr
+        open(bad, "w").write("sip: [unclosed\n")
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True)
+        assert r.returncode == 2 and f"{bad}:2: yaml:" in r.stderr, r.stderr
+        good = os.path.join(d, "good.yaml")
+        open(good, "w").write("escalation:\n  ladder:\n    - {level: township, step: 5m}\n")
+        r = subprocess.run([DAEMON, "--config", good, "--check-config"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@with_env
+def test_malformed_sip_gets_400_and_daemon_lives(env):
+    u = Udp(env.sip)
+    u.send(b"INVITE sip:12345@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;rport\r\nCall-ID: x\r\n\r\n" % u.local[1])
+    code, h, _ = u.recv()
+    assert code == 400, code
+    for junk in (b"\x00\xff" * 100, b"", b"SIP/2.0 200 OK\r\n\r\n", b"INVITE\r\n\r\n"):
+        u.send(junk)
+    raw, cid = invite(env.sip, u.local, method="OPTIONS")
+    code, h, _ = u.final(raw, cid)
+    assert code == 200, code
+    st, _ = env.d.api("GET", "/api/v1/tickets")
+    assert st == 200 and env.d.proc.poll() is None
+
+
+if __name__ == "__main__":
+    tests = [test_udp_invite_302_ticket_and_retransmission, test_tcp_and_not_social_assistance,
+             test_escalation_township_then_county_not_when_acknowledged, test_api_errors,
+             test_restart_resumes_without_sending_a_step_twice, test_sipp_udp_and_tcp,
+             test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives]
+    only = sys.argv[1:]
+    sys.exit(run([t for t in tests if not only or t.__name__ in only]))

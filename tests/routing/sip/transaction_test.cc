@@ -1,0 +1,215 @@
+// INVITE server transaction timers (RFC 3261 §17.2.1) on a SimulatedClock, and the request path's
+// retransmission / ACK / CANCEL behaviour. No sockets, no sleeping.
+#include <catch2/catch.hpp>
+
+#include "routing/sip/request_processor.h"
+#include "routing/sip/transaction.h"
+
+using namespace assist;
+using namespace assist::sip;
+
+namespace {
+
+Instant t0() { return Instant{} + Millis{1'700'000'000'000}; }
+
+Destination udp_dest() {
+  Destination d;
+  d.udp = boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 5999);
+  return d;
+}
+
+std::string request(const std::string& method, const std::string& branch = "z9hG4bKabc123",
+                    const std::string& extra = "", const std::string& cseq_method = "") {
+  return method + " sip:12345@127.0.0.1 SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=" + branch + ";rport\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <sip:13800001234@127.0.0.1>;tag=ft1\r\n"
+         "To: <sip:12345@127.0.0.1>" + extra + "\r\n"
+         "Call-ID: call-1@test\r\n"
+         "CSeq: 1 " + (cseq_method.empty() ? method : cseq_method) + "\r\n"
+         "P-Asserted-Identity: <sip:13912345678@127.0.0.1>\r\n"
+         "X-IVR-Digits: 3*1\r\n"
+         "X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n"
+         "X-Region-Code: 150102000000\r\n"
+         "Content-Length: 0\r\n\r\n";
+}
+
+int status_of(const std::string& b) { return std::stoi(b.substr(8, 3)); }
+
+}  // namespace
+
+TEST_CASE("Timer G retransmits at T1 doubling to T2 until Timer H", "[sip][transaction]") {
+  InviteTransactionTable table;
+  auto* tx = table.create("k", udp_dest(), false, t0());
+  REQUIRE(tx);
+  table.complete(*tx, "302", t0());
+  std::vector<long> fired;
+  for (long ms = 0; ms <= 40000; ms += 50) {
+    auto out = table.on_timer(t0() + Millis{ms});
+    for (auto& o : out) {
+      CHECK(o.bytes == "302");
+      fired.push_back(ms);
+    }
+  }
+  // 0.5, 1.5, 3.5, 7.5, 11.5, ... every 4 s until 32 s (Timer H).
+  std::vector<long> want = {500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500};
+  CHECK(fired == want);
+  CHECK(table.size() == 0);
+  CHECK(table.counters().timed_out == 1);
+  CHECK_FALSE(table.next_wake().has_value());
+}
+
+TEST_CASE("ACK stops retransmissions; Timer I ends the transaction", "[sip][transaction]") {
+  InviteTransactionTable table;
+  auto* tx = table.create("k", udp_dest(), false, t0());
+  table.complete(*tx, "302", t0());
+  CHECK(table.next_wake() == t0() + Millis{500});
+  CHECK(table.on_timer(t0() + Millis{500}).size() == 1);
+  REQUIRE(table.ack(*tx, t0() + Millis{700}));
+  CHECK(table.next_wake() == t0() + Millis{5700});
+  CHECK(table.on_timer(t0() + Millis{1500}).empty());
+  CHECK(table.size() == 1);
+  CHECK(table.on_timer(t0() + Millis{5700}).empty());
+  CHECK(table.size() == 0);
+}
+
+TEST_CASE("over TCP there are no retransmissions and Timer I is zero", "[sip][transaction]") {
+  InviteTransactionTable table;
+  Destination d;
+  d.transport = Transport::tcp;
+  auto* tx = table.create("k", d, true, t0());
+  table.complete(*tx, "302", t0());
+  CHECK(table.next_wake() == t0() + Millis{32000});
+  REQUIRE(table.ack(*tx, t0() + Millis{10}));
+  CHECK(table.on_timer(t0() + Millis{10}).empty());
+  CHECK(table.size() == 0);
+}
+
+TEST_CASE("the table is bounded", "[sip][transaction]") {
+  InviteTransactionTable table({}, 2);
+  CHECK(table.create("a", udp_dest(), false, t0()));
+  CHECK(table.create("b", udp_dest(), false, t0()));
+  CHECK_FALSE(table.create("c", udp_dest(), false, t0()));
+}
+
+TEST_CASE("a pending decision that never comes is abandoned", "[sip][transaction]") {
+  InviteTransactionTable table;
+  table.create("a", udp_dest(), false, t0());
+  CHECK(table.on_timer(t0() + Millis{31999}).empty());
+  CHECK(table.size() == 1);
+  table.on_timer(t0() + Millis{32000});
+  CHECK(table.size() == 0);
+  CHECK(table.counters().abandoned == 1);
+}
+
+TEST_CASE("request path: INVITE, retransmission, decision, ACK, CANCEL", "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  SimulatedClock clock(t0());
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+
+  auto r = p.handle(request("INVITE"), peer, true, clock.now());
+  REQUIRE(r.invite);
+  CHECK(r.send.empty());
+  CHECK(r.facts.caller == "13912345678");
+  CHECK(r.facts.dialed == "12345");
+  CHECK(r.facts.ivr_digits == "3*1");
+  CHECK(r.facts.asr_text == "\xE4\xBD\x8E\xE4\xBF\x9D");
+  CHECK(r.facts.region_hint == "150102000000");
+  CHECK(r.facts.call_id == "call-1@test");
+  CHECK(r.facts.transport == "udp");
+
+  // Retransmission while pending: 100 Trying, no second transaction.
+  auto r2 = p.handle(request("INVITE"), peer, true, clock.now());
+  CHECK_FALSE(r2.invite);
+  REQUIRE(r2.send.size() == 1);
+  CHECK(status_of(r2.send[0].bytes) == 100);
+
+  RedirectDecision d;
+  d.contact = "sip:sa-urgent@10.0.0.5:5060";
+  d.headers = {{"X-Assist-Ticket", "T-42"}, {"Priority", "urgent"}};
+  auto out = p.decide(*r.invite, d, clock.now());
+  REQUIRE(out.size() == 1);
+  const std::string& resp = out[0].bytes;
+  CHECK(status_of(resp) == 302);
+  CHECK(resp.find("Contact: <sip:sa-urgent@10.0.0.5:5060>\r\n") != std::string::npos);
+  CHECK(resp.find("X-Assist-Ticket: T-42\r\n") != std::string::npos);
+  CHECK(resp.find(";rport=40000;received=127.0.0.1") != std::string::npos);
+  CHECK(resp.find("To: <sip:12345@127.0.0.1>;tag=") != std::string::npos);
+  CHECK(out[0].to.udp.port() == 40000);  // rport: back to the source port
+
+  // Retransmitted INVITE after the decision: identical bytes.
+  auto r3 = p.handle(request("INVITE"), peer, true, clock.now());
+  REQUIRE(r3.send.size() == 1);
+  CHECK(r3.send[0].bytes == resp);
+
+  // Timer G fires once at T1.
+  clock.advance(Millis{500});
+  auto g = table.on_timer(clock.now());
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].bytes == resp);
+
+  // CANCEL of an answered INVITE: 200, the 302 stands.
+  auto c = p.handle(request("CANCEL"), peer, true, clock.now());
+  REQUIRE(c.send.size() == 1);
+  CHECK(status_of(c.send[0].bytes) == 200);
+
+  // ACK (same branch): absorbed, stops Timer G.
+  auto a = p.handle(request("ACK"), peer, true, clock.now());
+  CHECK(a.send.empty());
+  clock.advance(Millis{1000});
+  CHECK(table.on_timer(clock.now()).empty());
+
+  // CANCEL for an unknown transaction: 481.
+  auto c2 = p.handle(request("CANCEL", "z9hG4bKother"), peer, true, clock.now());
+  REQUIRE(c2.send.size() == 1);
+  CHECK(status_of(c2.send[0].bytes) == 481);
+}
+
+TEST_CASE("request path: CANCEL of a pending INVITE ends it with 487", "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  auto r = p.handle(request("INVITE"), peer, true, t0());
+  REQUIRE(r.invite);
+  auto c = p.handle(request("CANCEL"), peer, true, t0());
+  REQUIRE(c.send.size() == 2);
+  CHECK(status_of(c.send[0].bytes) == 200);
+  CHECK(status_of(c.send[1].bytes) == 487);
+  CHECK(p.decide(*r.invite, RedirectDecision{}, t0()).empty());
+}
+
+TEST_CASE("request path: not ready and full table answer 503 with Retry-After", "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table({}, 1);
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  auto o = p.handle(request("OPTIONS"), peer, false, t0());
+  REQUIRE(o.send.size() == 1);
+  CHECK(status_of(o.send[0].bytes) == 503);
+  CHECK(o.send[0].bytes.find("Retry-After: ") != std::string::npos);
+  auto i1 = p.handle(request("INVITE", "z9hG4bK1"), peer, true, t0());
+  CHECK(i1.invite);
+  auto i2 = p.handle(request("INVITE", "z9hG4bK2"), peer, true, t0());
+  REQUIRE(i2.send.size() == 1);
+  CHECK(status_of(i2.send[0].bytes) == 503);
+  CHECK(p.stats.overload == 1);
+}
+
+TEST_CASE("RFC 2543 fallback: no magic cookie, ACK matched on the INVITE's fields", "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  auto r = p.handle(request("INVITE", "oldstyle1"), peer, true, t0());
+  REQUIRE(r.invite);
+  auto again = p.handle(request("INVITE", "oldstyle1"), peer, true, t0());
+  CHECK_FALSE(again.invite);
+  p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
+  p.handle(request("ACK", "oldstyle1", ";tag=x"), peer, true, t0());
+  auto* tx = table.find(*r.invite);
+  REQUIRE(tx);
+  CHECK(tx->state == TxState::confirmed);
+}
