@@ -17,11 +17,13 @@ std::string level_zh(const std::string& level) {
   return lookup({{"office", "承办单位"}, {"township", "苏木乡镇/街道"}, {"county", "旗县区"}, {"league", "盟市"}}, level);
 }
 
-// "11月29日 18:03" in Shanghai time: what a person reads on a phone.
+// "11月29日 18:03:00" in Shanghai time: what a person reads on a phone. A deadline at midnight is written
+// as 24:00 of the day before, as the Civil Code's periods (art. 203) and people say it.
 std::string short_time(Instant t) {
-  const std::string s = format_rfc3339(t);  // 2026-11-29T18:03:00+08:00
+  const bool midnight = format_rfc3339(t).substr(11, 8) == "00:00:00";
+  const std::string s = format_rfc3339(midnight ? t - std::chrono::seconds(1) : t);  // 2026-11-29T18:03:00+08:00
   return std::to_string(std::stoi(s.substr(5, 2))) + "月" + std::to_string(std::stoi(s.substr(8, 2))) + "日 " +
-         s.substr(11, 8);
+         (midnight ? std::string("24:00") : s.substr(11, 8));
 }
 
 }  // namespace
