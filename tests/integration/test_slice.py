@@ -2,7 +2,7 @@
 """The first slice end to end against the real daemon: SIP over UDP and TCP (raw and SIPp), tickets in
 the API, confirm + dispatch, escalation township -> county to a webhook receiver, none for an
 acknowledged ticket, restart without a duplicate step, config errors, bad input."""
-import json, os, shutil, signal, subprocess, sys, tempfile, time
+import json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 
@@ -22,6 +22,7 @@ class Env:
         rc = self.d.stop()
         self.hook.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        assert rc == 0, f"assistlined exited {rc} on SIGTERM (want a clean 0)"
         return rc
 
 
@@ -240,10 +241,73 @@ def test_malformed_sip_gets_400_and_daemon_lives(env):
     assert st == 200 and env.d.proc.poll() is None
 
 
+def test_no_arguments_runs_on_built_in_defaults():
+    """`assistlined` alone: loopback 5060 and 8080, the store under ./var/. Skipped loudly when taken."""
+    for port, kind in ((5060, socket.SOCK_DGRAM), (5060, socket.SOCK_STREAM), (8080, socket.SOCK_STREAM)):
+        s = socket.socket(socket.AF_INET, kind)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the daemon binds: TIME_WAIT is no obstacle
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise Skip(f"port {port} is taken on this machine")
+        finally:
+            s.close()
+    d = tempfile.mkdtemp(prefix="assist-noargs-")
+    proc = subprocess.Popen([DAEMON], cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def ready():
+            assert proc.poll() is None, proc.stderr.read().decode()[-400:]
+            try:
+                return urllib.request.urlopen("http://127.0.0.1:8080/readyz", timeout=1).status == 200
+            except Exception:
+                return False
+        wait_until(ready, 10, "the default daemon's /readyz")
+        u = Udp(5060)
+        raw, cid = invite(5060, u.local, text=DIBAO)
+        code, h, _ = u.final(raw, cid)
+        assert code == 302 and h1(h, "X-Assist-Ticket"), code
+        assert os.path.exists(os.path.join(d, "var", "assistline.db"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_assistctl_works_without_a_daemon():
+    r = subprocess.run([CTL, "deadline", "--opened", "2026-09-30T10:00:00+08:00", "--urgency", "normal",
+                        "--request-type", "help"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"first_response_due": "2026-10-09T00:00:00+08:00", "provisional": False,
+                                    "resolution_due": "2026-10-21T00:00:00+08:00",
+                                    "rule": "first_response=1wd resolution=10wd"}, r.stdout
+    r = subprocess.run([CTL, "deadline", "--opened", "2026-12-30T10:00:00+08:00", "--urgency", "normal",
+                        "--request-type", "help"], capture_output=True, text=True)
+    assert json.loads(r.stdout)["provisional"] is True and "provisional" in r.stderr
+    r = subprocess.run([CTL, "classify", FIRE], capture_output=True, text=True)
+    c = json.loads(r.stdout)
+    assert c["category"] == "temporary_assistance" and c["urgency"] == "critical" and c["reasons"], c
+    d = tempfile.mkdtemp(prefix="assist-ctl-")
+    try:
+        f = os.path.join(d, "in.jsonl")
+        open(f, "w").write(json.dumps({"id": "a", "text": DIBAO}, ensure_ascii=False) + "\n" +
+                           json.dumps({"id": "b", "text": LIGHT}, ensure_ascii=False) + "\n")
+        r = subprocess.run([CTL, "classify", "--jsonl", f], capture_output=True, text=True)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        assert lines == [{"id": "a", "category": "minimum_living_allowance", "request_type": "consult", "urgency": "normal"},
+                         {"id": "b", "category": "not_social_assistance", "request_type": lines[1]["request_type"],
+                          "urgency": "normal"}], lines
+        r = subprocess.run([CTL, "deadline", "--opened", "yesterday", "--urgency", "normal", "--request-type", "help"],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "RFC 3339" in r.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     tests = [test_udp_invite_302_ticket_and_retransmission, test_tcp_and_not_social_assistance,
              test_escalation_township_then_county_not_when_acknowledged, test_api_errors,
              test_restart_resumes_without_sending_a_step_twice, test_sipp_udp_and_tcp,
-             test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives]
+             test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives,
+             test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]
     sys.exit(run([t for t in tests if not only or t.__name__ in only]))
