@@ -75,7 +75,8 @@ void WorkingDayCalendar::load_year_yaml(std::string_view yaml, std::string_view 
     if (!ok) fail(source, year_node.Mark(), "year", "expected a four-digit year, got \"" + text + "\"");
     y = std::stoi(text);
   }
-  if (years_.contains(y)) fail(source, year_node.Mark(), "year", std::to_string(y) + " is already loaded");
+  if (years_.contains(y))
+    fail(source, year_node.Mark(), "year", std::to_string(y) + " is already loaded");
   if (!days_node.IsSequence() && !days_node.IsNull())
     fail(source, days_node.Mark(), "days", "expected a list of {date, off, name}");
 
@@ -103,7 +104,8 @@ void WorkingDayCalendar::load_year_yaml(std::string_view yaml, std::string_view 
 
     const std::string date_text = date_n.IsScalar() ? date_n.Scalar() : "";
     const auto ymd = parse_date(date_text);
-    if (!ymd) fail(source, date_n.Mark(), at + ".date", "not a date (YYYY-MM-DD): \"" + date_text + "\"");
+    if (!ymd)
+      fail(source, date_n.Mark(), at + ".date", "not a date (YYYY-MM-DD): \"" + date_text + "\"");
     if (int(ymd->year()) != y)
       fail(source, date_n.Mark(), at + ".date", date_text + " is outside year " + std::to_string(y));
     const std::string off_text = off_n.IsScalar() ? off_n.Scalar() : "";
@@ -117,7 +119,8 @@ void WorkingDayCalendar::load_year_yaml(std::string_view yaml, std::string_view 
     if (!off && !is_weekend(d))
       fail(source, off_n.Mark(), at + ".off",
            "false marks a make-up working day (调休), but " + date_text + " is not a weekend day");
-    if (!found.emplace(d, off).second) fail(source, date_n.Mark(), at + ".date", date_text + " is listed twice");
+    if (!found.emplace(d, off).second)
+      fail(source, date_n.Mark(), at + ".date", date_text + " is listed twice");
   }
 
   years_.insert(y);
@@ -133,9 +136,9 @@ std::shared_ptr<const WorkingDayCalendar> WorkingDayCalendar::builtin() {
       const auto name = e.path.substr(e.path.rfind('/') + 1);
       int named = 0;
       if (name.size() == 12 && name.starts_with("cn-"))
-        for (char ch : name.substr(3, 4)) named = (ch >= '0' && ch <= '9') ? named * 10 + (ch - '0') : -100000;
-      if (named <= 0)
-        throw CalendarError(std::string(e.path) + ":0: (file): name is not cn-YYYY.yaml");
+        for (char ch : name.substr(3, 4))
+          named = (ch >= '0' && ch <= '9') ? named * 10 + (ch - '0') : -100000;
+      if (named <= 0) throw CalendarError(std::string(e.path) + ":0: (file): name is not cn-YYYY.yaml");
       if (c->has_year(named)) throw CalendarError(std::string(e.path) + ":0: year: loaded twice");
       c->load_year_yaml(e.data, e.path);
       if (!c->has_year(named))
@@ -189,20 +192,22 @@ Due WorkingDayCalendar::add_working_days(Instant opened, int n) const {
   return due;
 }
 
-Due WorkingDayCalendar::add_working_hours(Instant opened, std::int64_t hours_, const BusinessHours& bh) const {
-  if (hours_ < 1) throw std::invalid_argument("add_working_hours: hours must be >= 1");
+Due WorkingDayCalendar::add_working_hours(Instant opened, std::int64_t n_hours,
+                                          const BusinessHours& bh) const {
+  if (n_hours < 1) throw std::invalid_argument("add_working_hours: hours must be >= 1");
   minutes per_day{0};
   minutes prev_end{0};
   for (const auto& w : bh.windows) {
     if (w.start < prev_end || w.end <= w.start || w.end > hours(24))
-      throw std::invalid_argument("add_working_hours: business hours must be ascending windows within a day");
+      throw std::invalid_argument(
+          "add_working_hours: business hours must be ascending windows within a day");
     per_day += w.end - w.start;
     prev_end = w.end;
   }
   if (per_day.count() == 0) throw std::invalid_argument("add_working_hours: no business hours");
 
   Due due;
-  Millis left = hours(hours_);
+  Millis left = hours(n_hours);
   const auto local = opened + kShanghaiOffset;
   sys_days d = floor<days>(local);
   Millis pos = local - d;  // time of day of the opening instant, Shanghai

@@ -37,8 +37,9 @@ struct BusinessHours {
     std::chrono::minutes start;
     std::chrono::minutes end;
   };
-  std::vector<Window> windows{{std::chrono::hours(8) + std::chrono::minutes(30), std::chrono::hours(12)},
-                              {std::chrono::hours(14) + std::chrono::minutes(30), std::chrono::hours(18)}};
+  std::vector<Window> windows{
+      {std::chrono::hours(8) + std::chrono::minutes(30), std::chrono::hours(12)},
+      {std::chrono::hours(14) + std::chrono::minutes(30), std::chrono::hours(18)}};
 };
 
 /// Working days by year, loaded from the State Council's yearly notice (one file a year). Immutable
@@ -77,8 +78,8 @@ class WorkingDayCalendar {
   Due add_working_hours(Instant opened, std::int64_t hours, const BusinessHours& bh = {}) const;
 
  private:
-  std::set<int> years_;                              // years that have a file
-  std::map<std::chrono::sys_days, bool> listed_;     // listed day -> off? (all years, one map)
+  std::set<int> years_;                           // years that have a file
+  std::map<std::chrono::sys_days, bool> listed_;  // listed day -> off? (all years, one map)
 };
 
 }  // namespace assist

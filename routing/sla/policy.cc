@@ -9,12 +9,14 @@ namespace assist {
 namespace {
 
 // Label ids of reference/call-taxonomy.md ("Category", "Request type", "Urgency").
-constexpr std::array<std::string_view, 5> kRequestTypes{"consult", "help", "complaint", "report", "suggestion"};
+constexpr std::array<std::string_view, 5> kRequestTypes{"consult", "help", "complaint", "report",
+                                                        "suggestion"};
 constexpr std::array<std::string_view, 3> kUrgencies{"critical", "urgent", "normal"};
 constexpr std::array<std::string_view, 12> kCategories{
-    "minimum_living_allowance", "extreme_poverty_support", "temporary_assistance", "medical_assistance",
-    "education_assistance",     "housing_assistance",      "employment_assistance", "disaster_relief",
-    "care_services",            "stranded_person",         "hardship_report",       "not_social_assistance"};
+    "minimum_living_allowance", "extreme_poverty_support", "temporary_assistance",
+    "medical_assistance",       "education_assistance",    "housing_assistance",
+    "employment_assistance",    "disaster_relief",         "care_services",
+    "stranded_person",          "hardship_report",         "not_social_assistance"};
 
 constexpr std::int64_t kMaxWorkingDays = 1000;
 constexpr std::int64_t kMaxWorkingHours = 7000;
@@ -26,7 +28,9 @@ std::string joined(const std::array<std::string_view, N>& a) {
   return out;
 }
 
-[[noreturn]] void fail(const std::string& at, const std::string& what) { throw SlaError(at + ": " + what); }
+[[noreturn]] void fail(const std::string& at, const std::string& what) {
+  throw SlaError(at + ": " + what);
+}
 
 std::vector<std::string> selector(const nlohmann::json& v, const std::string& at) {
   std::vector<std::string> out;
@@ -51,18 +55,21 @@ void check_ids(const std::vector<std::string>& values, const std::array<std::str
       fail(at, "unknown value \"" + v + "\" (" + joined(valid) + ")");
 }
 
-Duration duration(const nlohmann::json& item, const char* key, const std::string& at, std::string& text) {
+Duration duration(const nlohmann::json& item, const char* key, const std::string& at,
+                  std::string& text) {
   if (!item.contains(key)) fail(at + "." + key, "missing");
   const auto& v = item.at(key);
   if (!v.is_string()) fail(at + "." + key, "expected a duration such as \"15m\", \"2h\" or \"10wd\"");
   text = v.get<std::string>();
   const auto d = parse_duration(text);
-  if (!d) fail(at + "." + key, "bad duration \"" + text + "\" (a positive whole number and s, m, h, d, wd or wh)");
+  if (!d)
+    fail(at + "." + key,
+         "bad duration \"" + text + "\" (a positive whole number and s, m, h, d, wd or wh)");
   // Day-by-day arithmetic: a limit beyond a few years of office time is a typo, not a policy.
   if ((d->unit == Duration::Unit::working_days && d->amount > kMaxWorkingDays) ||
       (d->unit == Duration::Unit::working_hours && d->amount > kMaxWorkingHours))
-    fail(at + "." + key, "\"" + text + "\" is too long (at most " + std::to_string(kMaxWorkingDays) + "wd or " +
-                             std::to_string(kMaxWorkingHours) + "wh)");
+    fail(at + "." + key, "\"" + text + "\" is too long (at most " + std::to_string(kMaxWorkingDays) +
+                             "wd or " + std::to_string(kMaxWorkingHours) + "wh)");
   return *d;
 }
 
@@ -79,7 +86,10 @@ std::string join(const std::vector<std::string>& v) {
 std::string text_of(const LimitRule& r, const std::string& first, const std::string& resolution) {
   std::string out;
   const std::pair<const char*, const std::vector<std::string>*> sels[] = {
-      {"request_type", &r.request_types}, {"urgency", &r.urgencies}, {"category", &r.categories}, {"region", &r.regions}};
+      {"request_type", &r.request_types},
+      {"urgency", &r.urgencies},
+      {"category", &r.categories},
+      {"region", &r.regions}};
   for (const auto& [name, values] : sels)
     if (!values->empty()) out += std::string(name) + "=" + join(*values) + " ";
   return out + "first_response=" + first + " resolution=" + resolution;
@@ -99,7 +109,10 @@ std::vector<LimitRule> limits_from_json(const nlohmann::json& limits) {
   for (size_t i = 0; i < limits.size(); ++i) {
     const std::string at = "sla.limits[" + std::to_string(i) + "]";
     const auto& item = limits[i];
-    if (!item.is_object()) fail(at, "expected an object {request_type?, urgency?, category?, region?, first_response, resolution}");
+    if (!item.is_object())
+      fail(at,
+           "expected an object {request_type?, urgency?, category?, region?, first_response, "
+           "resolution}");
     LimitRule r;
     for (const auto& [key, value] : item.items()) {
       const std::string k = at + "." + key;
@@ -115,7 +128,8 @@ std::vector<LimitRule> limits_from_json(const nlohmann::json& limits) {
       } else if (key == "region") {
         r.regions = selector(value, k);
         for (const auto& p : r.regions)
-          if (p.empty() || p.size() > 12 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+          if (p.empty() || p.size() > 12 ||
+              !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
             fail(k, "\"" + p + "\" is not a region-code prefix (1 to 12 digits)");
       } else if (key != "first_response" && key != "resolution") {
         fail(k, "unknown key (request_type, urgency, category, region, first_response, resolution)");
@@ -128,7 +142,8 @@ std::vector<LimitRule> limits_from_json(const nlohmann::json& limits) {
     out.push_back(std::move(r));
   }
   const auto& last = out.back();
-  if (!last.request_types.empty() || !last.urgencies.empty() || !last.categories.empty() || !last.regions.empty())
+  if (!last.request_types.empty() || !last.urgencies.empty() || !last.categories.empty() ||
+      !last.regions.empty())
     fail("sla.limits[" + std::to_string(out.size() - 1) + "]",
          "the last rule must match everything (no request_type, urgency, category or region)");
   return out;
@@ -141,13 +156,14 @@ SlaPolicy::SlaPolicy(std::vector<LimitRule> limits, std::shared_ptr<const Workin
   if (!calendar_) throw std::invalid_argument("SlaPolicy: no calendar");
 }
 
-Deadlines SlaPolicy::compute(Instant opened, const std::string& category, const std::string& request_type,
-                             const std::string& urgency, const std::string& region_code) const {
+Deadlines SlaPolicy::compute(Instant opened, const std::string& category,
+                             const std::string& request_type, const std::string& urgency,
+                             const std::string& region_code) const {
   for (size_t i = 0; i < limits_.size(); ++i) {
     const auto& r = limits_[i];
-    const bool region_ok =
-        r.regions.empty() || std::any_of(r.regions.begin(), r.regions.end(),
-                                         [&](const std::string& p) { return region_code.starts_with(p); });
+    const bool region_ok = r.regions.empty() ||
+                           std::any_of(r.regions.begin(), r.regions.end(),
+                                       [&](const std::string& p) { return region_code.starts_with(p); });
     if (!matches(r.request_types, request_type) || !matches(r.urgencies, urgency) ||
         !matches(r.categories, category) || !region_ok)
       continue;
@@ -159,7 +175,8 @@ Deadlines SlaPolicy::compute(Instant opened, const std::string& category, const 
         case Duration::Unit::wall:
           return opened + std::chrono::seconds(d.amount);
         case Duration::Unit::working_days: {
-          const auto res = calendar_->add_working_days(opened, int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)));
+          const auto res = calendar_->add_working_days(
+              opened, int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)));
           out.provisional = out.provisional || res.provisional;
           return res.at;
         }

@@ -25,16 +25,17 @@ TEST_CASE("parse_rfc3339 accepts any offset and round-trips", "[time]") {
   CHECK(assist::parse_rfc3339("2026-09-30 10:00:00+08:00") == a);
   CHECK(assist::parse_rfc3339("2026-09-30T10:00:00.5+08:00") == *a + milliseconds(500));
   CHECK(assist::parse_rfc3339("2026-09-30T10:00:00.123456+08:00") == *a + milliseconds(123));
-  for (const char* s : {"2026-10-21T00:00:00+08:00", "2025-12-31T23:59:59.001+08:00", "2026-02-28T12:00:00+08:00"})
+  for (const char* s :
+       {"2026-10-21T00:00:00+08:00", "2025-12-31T23:59:59.001+08:00", "2026-02-28T12:00:00+08:00"})
     CHECK(assist::format_rfc3339(*assist::parse_rfc3339(s)) == s);
 }
 
 TEST_CASE("parse_rfc3339 rejects partial and local-time forms", "[time]") {
-  for (const char* bad : {"", "2026-09-30", "2026-09-30T10:00:00", "2026-09-30T10:00+08:00",
-                          "2026-09-30T10:00:00+0800", "2026-09-30T10:00:00+08:00 ", "2026-02-30T10:00:00Z",
-                          "2026-13-01T10:00:00Z", "2026-09-30T24:00:00Z", "2026-09-30T10:60:00Z",
-                          "2026-09-30T10:00:00.Z", "2026-09-30T10:00:00Zjunk", "2026-09-30T10:00:00+24:00",
-                          "2026/09/30T10:00:00Z"}) {
+  for (const char* bad :
+       {"", "2026-09-30", "2026-09-30T10:00:00", "2026-09-30T10:00+08:00", "2026-09-30T10:00:00+0800",
+        "2026-09-30T10:00:00+08:00 ", "2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z",
+        "2026-09-30T24:00:00Z", "2026-09-30T10:60:00Z", "2026-09-30T10:00:00.Z",
+        "2026-09-30T10:00:00Zjunk", "2026-09-30T10:00:00+24:00", "2026/09/30T10:00:00Z"}) {
     INFO(bad);
     CHECK_FALSE(assist::parse_rfc3339(bad).has_value());
   }
@@ -46,6 +47,8 @@ TEST_CASE("shanghai_date and shanghai_midnight use UTC+8, not the process time z
   CHECK(assist::shanghai_date(before) == 2026y / September / 30);
   CHECK(assist::shanghai_date(after) == 2026y / October / 1);
   CHECK(assist::shanghai_midnight(2026y / October / 1) == after);
-  CHECK(assist::format_rfc3339(assist::shanghai_midnight(2027y / January / 1)) == "2027-01-01T00:00:00+08:00");
-  CHECK(assist::shanghai_date(assist::shanghai_midnight(2026y / February / 17)) == 2026y / February / 17);
+  CHECK(assist::format_rfc3339(assist::shanghai_midnight(2027y / January / 1)) ==
+        "2027-01-01T00:00:00+08:00");
+  CHECK(assist::shanghai_date(assist::shanghai_midnight(2026y / February / 17)) ==
+        2026y / February / 17);
 }

@@ -18,9 +18,28 @@ TEST_CASE("parse_duration reads every unit of the config's notation", "[sla][dur
 }
 
 TEST_CASE("parse_duration rejects anything else", "[sla][duration]") {
-  for (const char* bad : {"", "s", "wd", "0s", "0wd", "-5m", "+5m", "1.5h", " 5m", "5m ", "5 m", "5M", "5w",
-                          "5dw", "5mm", "1wdx", "m5", "0x10s", "99999999999999999999s", "9999999999999999d",
-                          "99999999999999wd", "五m"}) {
+  for (const char* bad : {"",
+                          "s",
+                          "wd",
+                          "0s",
+                          "0wd",
+                          "-5m",
+                          "+5m",
+                          "1.5h",
+                          " 5m",
+                          "5m ",
+                          "5 m",
+                          "5M",
+                          "5w",
+                          "5dw",
+                          "5mm",
+                          "1wdx",
+                          "m5",
+                          "0x10s",
+                          "99999999999999999999s",
+                          "9999999999999999d",
+                          "99999999999999wd",
+                          "五m"}) {
     INFO(bad);
     CHECK_FALSE(parse_duration(bad).has_value());
   }
@@ -37,5 +56,6 @@ TEST_CASE("to_string writes the largest exact unit", "[sla][duration]") {
   CHECK(to_string(*parse_duration("10wd")) == "10wd");
   CHECK(to_string(*parse_duration("4wh")) == "4wh");
   CHECK(to_string(Duration{}) == "0s");
-  for (const char* s : {"1s", "59s", "61m", "3d", "1wd", "7000wh"}) CHECK(to_string(*parse_duration(s)) == s);
+  for (const char* s : {"1s", "59s", "61m", "3d", "1wd", "7000wh"})
+    CHECK(to_string(*parse_duration(s)) == s);
 }

@@ -27,7 +27,9 @@ const json kDefaults = json::parse(R"([
   {"first_response": "1wd", "resolution": "10wd"}
 ])");
 
-SlaPolicy defaults() { return SlaPolicy(assist::limits_from_json(kDefaults), assist::WorkingDayCalendar::builtin()); }
+SlaPolicy defaults() {
+  return SlaPolicy(assist::limits_from_json(kDefaults), assist::WorkingDayCalendar::builtin());
+}
 
 std::string fmt(Instant t) { return assist::format_rfc3339(t); }
 
@@ -100,7 +102,9 @@ TEST_CASE("category, region and working-hour rules", "[sla][policy]") {
   const Instant opened = at("2026-03-02T10:00:00+08:00");
   const Deadlines a = p.compute(opened, "stranded_person", "help", "normal", "150102001001");
   CHECK(a.rule_index == 0);
-  CHECK(a.rule == "urgency=urgent|normal category=stranded_person region=1501|1502 first_response=90s resolution=4wh");
+  CHECK(a.rule ==
+        "urgency=urgent|normal category=stranded_person region=1501|1502 first_response=90s "
+        "resolution=4wh");
   CHECK(fmt(a.first_response_due) == "2026-03-02T10:01:30+08:00");
   CHECK(fmt(a.resolution_due) == "2026-03-02T16:30:00+08:00");
   CHECK(p.compute(opened, "stranded_person", "help", "normal", "150202").rule_index == 0);
@@ -136,10 +140,13 @@ TEST_CASE("limits_from_json names the item and key of an error", "[sla][policy]"
        "sla.limits[0].urgncy: unknown key"},
       {R"([{"urgency": "critical", "first_response": "15m", "resolution": "24h"}, {"first_response": "15 m", "resolution": "10wd"}])",
        "sla.limits[1].first_response: bad duration \"15 m\""},
-      {R"([{"first_response": "1wd", "resolution": "0wd"}])", "sla.limits[0].resolution: bad duration \"0wd\""},
-      {R"([{"first_response": "1wd", "resolution": 10}])", "sla.limits[0].resolution: expected a duration"},
+      {R"([{"first_response": "1wd", "resolution": "0wd"}])",
+       "sla.limits[0].resolution: bad duration \"0wd\""},
+      {R"([{"first_response": "1wd", "resolution": 10}])",
+       "sla.limits[0].resolution: expected a duration"},
       {R"([{"first_response": "1wd"}])", "sla.limits[0].resolution: missing"},
-      {R"([{"first_response": "1wd", "resolution": "2000wd"}])", "sla.limits[0].resolution: \"2000wd\" is too long"},
+      {R"([{"first_response": "1wd", "resolution": "2000wd"}])",
+       "sla.limits[0].resolution: \"2000wd\" is too long"},
       {R"([{"urgency": "high", "first_response": "15m", "resolution": "24h"}, {"first_response": "1wd", "resolution": "10wd"}])",
        "sla.limits[0].urgency: unknown value \"high\" (critical, urgent, normal)"},
       {R"([{"request_type": ["help", "question"], "first_response": "15m", "resolution": "24h"}, {"first_response": "1wd", "resolution": "10wd"}])",
@@ -174,5 +181,6 @@ TEST_CASE("SlaPolicy refuses an empty list and reports a ticket no rule matches"
   only_critical.first_response = *assist::parse_duration("15m");
   only_critical.resolution = *assist::parse_duration("24h");
   const SlaPolicy p({only_critical}, cal);
-  CHECK_THROWS_AS(p.compute(at("2026-03-02T10:00:00+08:00"), "care_services", "help", "normal", ""), SlaError);
+  CHECK_THROWS_AS(p.compute(at("2026-03-02T10:00:00+08:00"), "care_services", "help", "normal", ""),
+                  SlaError);
 }
