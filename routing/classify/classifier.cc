@@ -121,7 +121,7 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
   auto folded = [&](const nlohmann::json& s, const std::string& pointer) {
     std::string f = Normalizer::fold(s.get<std::string>(), 256);
     if (f.empty() || f.find(kClauseMark) != std::string::npos)
-      throw fail(pointer, "'" + s.get<std::string>() + "' must be text without punctuation");
+      throw fail(pointer, std::string(1, '\'').append(s.get<std::string>()).append("' must be text without punctuation"));
     return f;
   };
 

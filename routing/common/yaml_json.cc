@@ -212,11 +212,24 @@ void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::st
       if (c == "<root>") continue;
       std::string_view t = c;
       if (t.size() >= 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
-      pointer += "/" + escape_token(t);
+      pointer += '/';
+      pointer += escape_token(t);
     }
   }
-  throw YamlJsonError(std::string(source), doc.line_of(pointer), pointer_to_path(doc.value, pointer),
-                      best ? best->description : std::string("does not match the schema"));
+  std::string what = best ? best->description : std::string("does not match the schema");
+  // valijson reports an unknown key on its parent object; name the key itself, on its own line.
+  const std::string marker = "'properties' or 'additionalProperties' constraints: '";
+  if (auto at = what.find(marker); at != std::string::npos) {
+    const auto start = at + marker.size();
+    const auto end = what.find('\'', start);
+    if (end != std::string::npos) {
+      const std::string key = what.substr(start, end - start);
+      pointer += '/';
+      pointer += escape_token(key);
+      what = "unknown key '" + key + "' (a misspelling? see the schema for the keys allowed here)";
+    }
+  }
+  throw YamlJsonError(std::string(source), doc.line_of(pointer), pointer_to_path(doc.value, pointer), what);
 }
 
 }  // namespace assist

@@ -91,6 +91,7 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
         to = directory_.coordinator(step->level, t->region_code.empty() ? t->region_hint : t->region_code);
         if (!to) {
           ++gaps_;
+          esc.skipped += ladder_.step_of(step->level);
           spdlog::warn("escalation gap: ticket {} {}: nobody at level {} for region {}", t->id, step->reason,
                        step->level, t->region_code);
           tx.event(t->id, "escalation_gap", "system", "nobody at level " + step->level,

@@ -22,7 +22,7 @@ std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const st
         if (ladder_[i].level == esc.level) next = i + 1;
     }
     if (next < ladder_.size()) {
-      Instant at = due;
+      Instant at = due - esc.skipped;  // a level with nobody passes its moment straight to the next
       for (size_t i = 0; i < next; ++i) at += ladder_[i].step;
       consider({clock, "escalation", ladder_[next].level, clock + "_overdue", at});
     }
@@ -37,6 +37,12 @@ std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
   if (auto r = for_clock(t, "resolution", t.resolution_due, t.resolution_esc); r && (!best || r->at < best->at))
     best = r;
   return best;
+}
+
+Millis EscalationLadder::step_of(const std::string& level) const {
+  for (const auto& s : ladder_)
+    if (s.level == level) return s.step;
+  return Millis(0);
 }
 
 }  // namespace assist

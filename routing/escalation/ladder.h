@@ -7,7 +7,9 @@
 //     next level after the previous level's `step` without an acknowledgement (county, then league).
 // Acknowledgement by a coordinator stops that clock's climb; the office's sign-off (acknowledge) stops the
 // first-response clock, resolve stops both. Planned moments are fixed from the due instant (due,
-// due + step1, due + step1 + step2, ...), so a restart or a late timer never shifts the ladder.
+// due + step1, due + step1 + step2, ...), so a restart or a late timer never shifts the ladder. A level
+// with nobody in the directory is skipped at its moment and the next level is told then (DESIGN: "the
+// next level up, and the gap is reported"), not a step later.
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,8 @@ class EscalationLadder {
   std::optional<PlannedStep> next_step(const Ticket& t) const;
 
   const std::vector<LadderStep>& steps() const { return ladder_; }
+  /// The step of `level` in this ladder (0 when it has none).
+  Millis step_of(const std::string& level) const;
 
  private:
   std::optional<PlannedStep> for_clock(const Ticket& t, const std::string& clock, Instant due,

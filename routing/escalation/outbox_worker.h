@@ -3,6 +3,7 @@
 // `max_in_flight` deliveries at a time, retry with exponential backoff (retry_initial doubling to
 // retry_max), dead-lettered after max_attempts or a permanent failure. State lives in the store, so after
 // a restart pending work resumes; only a delivery in flight at a crash may repeat, under the same id.
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>

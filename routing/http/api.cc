@@ -54,8 +54,8 @@ std::map<std::string, std::string> query_params(std::string_view q) {
     if (j == std::string_view::npos) j = q.size();
     const auto kv = q.substr(i, j - i);
     const auto eq = kv.find('=');
-    const auto k = percent_decode(kv.substr(0, eq));
-    const auto v = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(kv.substr(eq + 1));
+    const auto k = percent_decode(kv.substr(0, eq), true);
+    const auto v = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(kv.substr(eq + 1), true);
     if (k && v) out[*k] = *v;
     i = j + 1;
   }
@@ -83,18 +83,23 @@ std::optional<nlohmann::json> parse_body(const http::Request& req, http::Respons
 
 }  // namespace
 
-std::optional<std::string> percent_decode(std::string_view s) {
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec != std::errc() || p != s.data() + i + 3) return std::nullopt;
-      out.push_back(static_cast<char>(v));
+      const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
-    } else if (s[i] == '+') {
+    } else if (plus_is_space && s[i] == '+') {
       out.push_back(' ');
     } else {
       out.push_back(s[i]);

@@ -31,7 +31,8 @@ class Api {
   Probes probes_;
 };
 
-/// "/api/v1/calls/abc%40host" -> "abc@host"; nullopt for a bad escape.
-std::optional<std::string> percent_decode(std::string_view s);
+/// "abc%40host" -> "abc@host"; nullopt for a bad or truncated escape. `plus_is_space` for query strings
+/// (application/x-www-form-urlencoded); in a path '+' is itself (a Call-ID may hold one, RFC 3261 §25.1).
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
 
 }  // namespace assist

@@ -287,7 +287,7 @@ std::vector<OutboxMessage> SqliteTicketStore::outbox_due(Instant now, int limit,
   std::lock_guard lock(read_lock());
   SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns +
                                     " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
-                                    "ORDER BY next_attempt_at, created_at LIMIT ?");
+                                    "ORDER BY next_attempt_at, created_at, rowid LIMIT ?");
   q.bind(1, static_cast<int64_t>(ms(now)));
   q.bind(2, limit + static_cast<int>(exclude.size()));
   std::vector<OutboxMessage> out;
@@ -308,7 +308,7 @@ std::optional<Instant> SqliteTicketStore::outbox_next() {
 std::vector<OutboxMessage> SqliteTicketStore::outbox(const std::string& state, int limit) {
   std::lock_guard lock(read_lock());
   SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns +
-                                    " FROM outbox WHERE (? = '' OR state = ?) ORDER BY created_at, id LIMIT ?");
+                                    " FROM outbox WHERE (? = '' OR state = ?) ORDER BY created_at, rowid LIMIT ?");
   q.bind(1, state);
   q.bind(2, state);
   q.bind(3, limit);

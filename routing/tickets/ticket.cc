@@ -14,7 +14,8 @@ int level_rank(const std::string& l) {
 }
 
 nlohmann::json esc_json(const ClockEscalation& e) {
-  return {{"level", e.level}, {"acknowledged", e.acknowledged}, {"warned", e.warned}, {"breached", e.breached}};
+  return {{"level", e.level}, {"acknowledged", e.acknowledged}, {"warned", e.warned}, {"breached", e.breached},
+          {"skipped_ms", e.skipped.count()}};
 }
 ClockEscalation esc_from(const nlohmann::json& j) {
   ClockEscalation e;
@@ -22,6 +23,7 @@ ClockEscalation esc_from(const nlohmann::json& j) {
   e.acknowledged = j.value("acknowledged", false);
   e.warned = j.value("warned", false);
   e.breached = j.value("breached", false);
+  e.skipped = Millis(j.value("skipped_ms", std::int64_t(0)));
   return e;
 }
 std::int64_t ms(Instant t) { return t.time_since_epoch().count(); }

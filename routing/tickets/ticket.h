@@ -19,6 +19,7 @@ struct ClockEscalation {
   bool acknowledged = false;
   bool warned = false;
   bool breached = false;  ///< the limit passed while the clock was running (shown on the board)
+  Millis skipped{0};      ///< the steps of levels skipped for nobody in the directory: the next level comes sooner
   bool operator==(const ClockEscalation&) const = default;
 };
 

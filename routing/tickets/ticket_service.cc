@@ -55,6 +55,7 @@ void recompute(Ticket& t, const SlaPolicy& policy) {
 }  // namespace
 
 std::vector<std::string> allowed_events(const Ticket& t) {
+  if (t.status == "open" && !t.confirmed) return {"confirm", "contact_attempt", "note", "transfer_emergency", "cancel"};
   if (t.status == "open") return {"confirm", "acknowledge", "contact_attempt", "note", "transfer_emergency", "cancel"};
   if (t.status == "acknowledged") return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "resolve", "cancel"};
   if (t.status == "in_progress") return {"confirm", "contact_attempt", "note", "transfer_emergency", "resolve"};
@@ -133,6 +134,7 @@ void TicketService::dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<Ou
   const std::string place = t.region_code;
   if (place.empty()) {
     t.dispatch_gap = true;
+    t.assignee.reset();
     spdlog::warn("dispatch gap: ticket {} confirmed with no place (no region_code and no region hint)", t.id);
     tx.event(t.id, "dispatch_gap", "system", "no place of the trouble", nlohmann::json::object(), now);
     return;
@@ -140,6 +142,7 @@ void TicketService::dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<Ou
   const auto office = directory_.office_for(place, department_of(t.category), t.request_type);
   if (!office) {
     t.dispatch_gap = true;
+    t.assignee.reset();  // the previous office was not told of the move: it no longer holds the ticket
     spdlog::warn("dispatch gap: ticket {}: no office or township window in the directory for {} ({})", t.id, place,
                  department_of(t.category));
     tx.event(t.id, "dispatch_gap", "system", "no office for " + place, {{"region_code", place}}, now);
@@ -181,6 +184,9 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
     if (!found) throw EventError(404, "not_found", "no ticket " + id);
     Ticket t = *found;
     const auto allowed = allowed_events(t);
+    if (type == "acknowledge" && t.status == "open" && !t.confirmed)
+      throw EventError(409, "not_confirmed", "the ticket must be confirmed before the office signs it off", "type",
+                       allowed);
     if (!one_of(type, allowed))
       throw EventError(409, "not_allowed", "'" + type + "' is not allowed while the ticket is " + t.status, "type", allowed);
     nlohmann::json body = nlohmann::json::object();
@@ -203,11 +209,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       body["after"] = {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency},
                        {"region_code", t.region_code}};
       recompute(t, *policy_);  // from the same opening instant
-      if (t.category != "not_social_assistance") dispatch(tx, t, now, sent);
     } else if (type == "acknowledge") {
-      if (!t.confirmed)
-        throw EventError(409, "not_confirmed", "the ticket must be confirmed before the office signs it off", "type",
-                         allowed);
       t.status = "acknowledged";
       t.acknowledged_at = now;
     } else if (type == "start") {
@@ -238,8 +240,10 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       t.closed_at = now;
     }
     t.updated_at = now;
-    tx.put(t);
     tx.event(t.id, type, by, mask_numbers_in_text(note), body, now);
+    // the dispatch a confirmation causes follows it in the history
+    if (type == "confirm" && t.category != "not_social_assistance") dispatch(tx, t, now, sent);
+    tx.put(t);
     out = t;
   });
   engine_.track(out);

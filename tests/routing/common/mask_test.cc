@@ -1,0 +1,42 @@
+// Masking of phone numbers (DESIGN "Masking"; PIPL).
+#include "routing/common/mask.h"
+
+#include <catch2/catch.hpp>
+
+using assist::mask_number;
+using assist::mask_numbers_in_text;
+
+TEST_CASE("mask: mobile and landline numbers", "[common][mask]") {
+  CHECK(mask_number("13812345678") == "138****5678");
+  CHECK(mask_number("047112345678") == "0471****5678");
+  CHECK(mask_number("+8613812345678").ends_with("****5678"));
+  CHECK(mask_number("sip:13812345678@pbx").find("13812345678") == std::string::npos);
+  CHECK(mask_number("") == "");
+}
+
+TEST_CASE("mask: never shows a whole number", "[common][mask]") {
+  for (const char* n : {"1234567", "12345678", "0471123", "13812345678", "047112345678"}) {
+    CAPTURE(n);
+    const std::string m = mask_number(n);
+    CHECK(m.find(n) == std::string::npos);
+    CHECK(m.find("****") != std::string::npos);
+    CHECK(m.substr(m.size() - 4) == std::string(n).substr(std::string(n).size() - 4));
+  }
+}
+
+TEST_CASE("mask: short numbers keep only the last 2", "[common][mask]") {
+  CHECK(mask_number("12345") == "***45");
+  CHECK(mask_number("123456") == "****56");
+  CHECK(mask_number("110").ends_with("10"));
+  CHECK(mask_number("110").find("110") == std::string::npos);
+}
+
+TEST_CASE("mask: numbers inside text", "[common][mask]") {
+  CHECK(mask_numbers_in_text("我的电话是13812345678，请回电") == "我的电话是138****5678，请回电");
+  CHECK(mask_numbers_in_text("座机047112345678和13912345678") == "座机0471****5678和139****5678");
+  CHECK(mask_numbers_in_text("住在3号楼502室，家里5口人") == "住在3号楼502室，家里5口人");  // short runs stay
+  CHECK(mask_numbers_in_text("") == "");
+  // an ID card number is masked too
+  const std::string id = mask_numbers_in_text("身份证150102199001011234");
+  CHECK(id.find("150102199001011234") == std::string::npos);
+}

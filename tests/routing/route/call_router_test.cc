@@ -1,0 +1,91 @@
+// CallRouter::plan: classify, decide whether the call opens a ticket, and route it (DESIGN "Unsure calls",
+// "IVR digits").
+#include "routing/route/call_router.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/routing/common/test_world.h"
+
+using namespace assist;
+using namespace assist::testing;
+
+namespace {
+
+struct Router {
+  World w;
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, *w.store};
+  CallRouter::Plan plan(const std::string& text, const std::string& ivr = "", const std::string& lang = "") {
+    CallFacts f = facts("c@pbx", "13812345678");
+    f.asr_text = text;
+    f.ivr_digits = ivr;
+    f.language = lang;
+    return router.plan(f);
+  }
+};
+
+const char* kStreetLight = "我们小区门口的路灯坏了好几天了，晚上太黑";
+const char* kFire = "家里昨晚着火了，房子全烧没了，老人孩子现在没地方住，外面零下二十多度";
+
+}  // namespace
+
+TEST_CASE("router: a street light is general 12345 business, no ticket", "[route][router]") {
+  Router r;
+  const auto p = r.plan(kStreetLight);
+  CHECK(p.labels.category == "not_social_assistance");
+  CHECK_FALSE(p.ticketed);
+  CHECK(p.route.queue == "general");
+  CHECK(p.route.contact_uri == "sip:12345@127.0.0.1:5080");
+}
+
+TEST_CASE("router: the social-assistance menu is never sent to the general queue unseen", "[route][router]") {
+  Router r;
+  const auto p = r.plan(kStreetLight, "3");
+  CHECK(p.labels.category == "not_social_assistance");
+  CHECK(p.ticketed);
+  CHECK(p.route.queue == "sa_general");  // routed as "unsure"
+}
+
+TEST_CASE("router: a fire with no shelter goes to the critical queue", "[route][router]") {
+  Router r;
+  const auto p = r.plan(kFire);
+  CHECK(p.labels.urgency == "critical");
+  CHECK(p.ticketed);
+  CHECK(p.route.queue == "sa_critical");
+}
+
+TEST_CASE("router: a call in Mongolian goes to the Mongolian queue with a ticket", "[route][router]") {
+  Router r;
+  auto p = r.plan(kStreetLight, "", "mn");
+  CHECK(p.labels.language == "mn");
+  CHECK(p.ticketed);
+  CHECK(p.route.queue == "sa_mongolian");
+  p = r.plan(kFire, "", "mn");
+  CHECK(p.route.queue == "sa_mongolian");
+}
+
+TEST_CASE("router: on_invite opens the ticket and answers with its headers", "[route][router]") {
+  Router r;
+  CallFacts f = facts("inv-1@pbx", "13812345678");
+  f.asr_text = kFire;
+  sip::RedirectDecision got;
+  r.router.on_invite(f, [&](sip::RedirectDecision d) { got = std::move(d); });
+  CHECK(got.contact == "sip:sa-critical@127.0.0.1:5080");
+  auto header = [&](const std::string& name) {
+    for (const auto& [k, v] : got.headers)
+      if (k == name) return v;
+    return std::string("(absent)");
+  };
+  const auto t = r.w.store->by_call("inv-1@pbx");
+  REQUIRE(t);
+  CHECK(header("X-Assist-Ticket") == t->id);
+  CHECK(header("X-Assist-Urgency") == "critical");
+  CHECK(header("Priority") == "emergency");
+  CHECK(r.router.tickets_opened() == 1);
+
+  CallFacts g = facts("inv-2@pbx", "13912345678");
+  g.asr_text = kStreetLight;
+  r.router.on_invite(g, [&](sip::RedirectDecision d) { got = std::move(d); });
+  CHECK(header("X-Assist-Ticket") == "(absent)");
+  CHECK_FALSE(r.w.store->by_call("inv-2@pbx"));
+  CHECK(r.router.calls() == 2);
+}

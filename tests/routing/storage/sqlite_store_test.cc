@@ -1,0 +1,127 @@
+// SqliteTicketStore: durable across reopen, a message id is written once, rollback on throw, paging.
+#include "routing/storage/sqlite_store.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "routing/common/time_format.h"
+
+using namespace assist;
+
+namespace {
+
+Instant t0() { return *parse_rfc3339("2026-11-30T10:00:00+08:00"); }
+
+Ticket ticket(const std::string& id) {
+  Ticket t;
+  t.id = id;
+  t.call_id = id + "@pbx";
+  t.caller = "13812345678";
+  t.category = "temporary_assistance";
+  t.request_type = "help";
+  t.urgency = "critical";
+  t.opened_at = t0();
+  t.first_response_due = t0() + std::chrono::minutes(15);
+  t.resolution_due = t0() + std::chrono::hours(24);
+  return t;
+}
+
+OutboxMessage message(const std::string& id) {
+  OutboxMessage m;
+  m.id = id;
+  m.ticket_id = "SA-1";
+  m.kind = "dispatch";
+  m.level = "office";
+  m.reason = "dispatched";
+  m.notify = "webhook";
+  m.body = {{"id", id}};
+  m.created_at = t0();
+  m.next_attempt_at = t0();
+  return m;
+}
+
+struct TempDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("assist-store-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("store: tickets, calls and messages survive a reopen", "[storage][sqlite]") {
+  TempDir dir;
+  const std::string file = (dir.path / "sub" / "t.db").string();  // the folder is created
+  {
+    SqliteTicketStore s(file);
+    s.transact([&](WriteTx& tx) {
+      Ticket t = ticket("SA-1");
+      t.first_response_esc.level = "township";
+      tx.put(t);
+      tx.link_call("SA-1@pbx", "SA-1", "13812345678", t0());
+      tx.event("SA-1", "opened", "system", "", {{"k", 1}}, t0());
+      CHECK(tx.enqueue(message("m1")));
+    });
+  }
+  SqliteTicketStore s(file);
+  const auto t = s.get("SA-1");
+  REQUIRE(t);
+  CHECK(t->caller == "13812345678");
+  CHECK(t->first_response_due == t0() + std::chrono::minutes(15));
+  CHECK(t->first_response_esc.level == "township");
+  CHECK(s.by_call("SA-1@pbx")->id == "SA-1");
+  CHECK(s.events("SA-1").size() == 1);
+  CHECK(s.message("m1"));
+  CHECK(s.active().size() == 1);
+  CHECK(s.writable());
+}
+
+TEST_CASE("store: a message id is written once", "[storage][sqlite]") {
+  SqliteTicketStore s(":memory:");
+  s.transact([&](WriteTx& tx) {
+    CHECK(tx.enqueue(message("m1")));
+    CHECK_FALSE(tx.enqueue(message("m1")));
+  });
+  s.transact([&](WriteTx& tx) { CHECK_FALSE(tx.enqueue(message("m1"))); });
+  CHECK(s.outbox("", 10).size() == 1);
+}
+
+TEST_CASE("store: a throwing transaction writes nothing", "[storage][sqlite]") {
+  SqliteTicketStore s(":memory:");
+  CHECK_THROWS_AS(s.transact([&](WriteTx& tx) {
+    tx.put(ticket("SA-1"));
+    tx.enqueue(message("m1"));
+    throw std::runtime_error("boom");
+  }),
+                  std::runtime_error);
+  CHECK_FALSE(s.get("SA-1"));
+  CHECK_FALSE(s.message("m1"));
+}
+
+TEST_CASE("store: list pages by id and skips terminal tickets", "[storage][sqlite]") {
+  SqliteTicketStore s(":memory:");
+  s.transact([&](WriteTx& tx) {
+    for (const char* id : {"SA-1", "SA-2", "SA-3"}) tx.put(ticket(id));
+    Ticket done = ticket("SA-4");
+    done.status = "resolved";
+    tx.put(done);
+    CHECK(tx.next_sequence("ticket") == 1);
+    CHECK(tx.next_sequence("ticket") == 2);
+  });
+  TicketFilter f;
+  f.limit = 2;
+  auto page = s.list(f);
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].id == "SA-1");
+  f.after = page.back().id;
+  page = s.list(f);
+  REQUIRE(page.size() == 1);
+  CHECK(page[0].id == "SA-3");
+  CHECK(s.active().size() == 3);
+  TicketFilter resolved;
+  resolved.statuses = {"resolved"};
+  CHECK(s.list(resolved).size() == 1);
+}

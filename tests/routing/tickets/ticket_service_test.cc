@@ -1,0 +1,390 @@
+// TicketService: opening and joining (并单), the event state machine, confirm with corrections and
+// dispatch (派单), and coordinators' acknowledgements (DESIGN "Domain rules", "Details settled").
+#include "routing/tickets/ticket_service.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "tests/routing/common/test_world.h"
+
+using namespace assist;
+using namespace assist::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+// Runs `fn`, which must throw EventError; returns it.
+template <class Fn>
+EventError event_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const EventError& e) {
+    return e;
+  }
+  FAIL("no EventError thrown");
+  return EventError(0, "", "");
+}
+
+Ticket open_normal(World& w, const std::string& call = "n@pbx", const std::string& caller = "13700000000",
+                   const std::string& type = "help") {
+  return w.service->open_for_call(facts(call, caller), labels("minimum_living_allowance", type, "normal"), "sa_general");
+}
+
+}  // namespace
+
+TEST_CASE("tickets: opening a ticket for a call", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  CHECK(t.id == "SA-20261130-000001");
+  CHECK_FALSE(t.confirmed);
+  CHECK(t.status == "open");
+  CHECK(t.call_count == 1);
+  CHECK(t.opened_at == w.clock.now());
+  CHECK(t.first_response_due == w.clock.now() + 15min);
+  CHECK(t.resolution_due == w.clock.now() + 24h);
+  CHECK(t.sla_rule == "urgency=critical first_response=15m resolution=24h");
+  CHECK(t.region_hint == kPlace);
+  CHECK(t.region_code.empty());
+  CHECK(w.store->get(t.id));
+  CHECK(w.store->by_call("call-1@pbx")->id == t.id);
+  CHECK(w.event_types(t.id) == std::vector<std::string>{"opened"});
+  CHECK(w.outbox_ids().empty());  // no dispatch before confirmation
+}
+
+TEST_CASE("tickets: allowed events per status", "[tickets][service]") {
+  Ticket t;
+  t.status = "open";
+  CHECK(has(allowed_events(t), "confirm"));
+  CHECK_FALSE(has(allowed_events(t), "resolve"));
+  CHECK_FALSE(has(allowed_events(t), "start"));
+  t.status = "acknowledged";
+  CHECK(has(allowed_events(t), "start"));
+  CHECK(has(allowed_events(t), "resolve"));
+  CHECK_FALSE(has(allowed_events(t), "acknowledge"));
+  t.status = "in_progress";
+  CHECK(has(allowed_events(t), "resolve"));
+  CHECK_FALSE(has(allowed_events(t), "start"));
+  t.status = "resolved";
+  CHECK(allowed_events(t) == std::vector<std::string>{"note", "close"});
+  for (const char* s : {"closed", "cancelled", "merged"}) {
+    t.status = s;
+    CHECK(allowed_events(t) == std::vector<std::string>{"note"});
+  }
+}
+
+TEST_CASE("tickets: the state machine refuses events out of order", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+
+  SECTION("acknowledge before confirm: 409 with the allowed events") {
+    const auto e = event_error([&] { w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}}); });
+    CHECK(e.status == 409);
+    CHECK(e.field == "type");
+    REQUIRE(e.allowed.is_array());
+    CHECK(has(e.allowed.get<std::vector<std::string>>(), "confirm"));
+    CHECK(w.event_types(t.id) == std::vector<std::string>{"opened"});  // nothing written
+  }
+  SECTION("resolve before acknowledge: 409") {
+    w.confirm(t.id);
+    const auto e = event_error([&] { w.service->apply(t.id, {{"type", "resolve"}, {"result", "已发放临时救助"}}); });
+    CHECK(e.status == 409);
+    CHECK(e.allowed.is_array());
+    CHECK_FALSE(has(e.allowed.get<std::vector<std::string>>(), "resolve"));
+  }
+  SECTION("resolve without a result: 400 naming the field") {
+    w.confirm(t.id);
+    w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}});
+    const auto e = event_error([&] { w.service->apply(t.id, {{"type", "resolve"}, {"by", "office"}}); });
+    CHECK(e.status == 400);
+    CHECK(e.field == "result");
+    CHECK(w.store->get(t.id)->status == "acknowledged");
+  }
+  SECTION("unknown type: 400") {
+    const auto e = event_error([&] { w.service->apply(t.id, {{"type", "teleport"}}); });
+    CHECK(e.status == 400);
+    CHECK(e.code == "unknown_event");
+    CHECK(e.field == "type");
+  }
+  SECTION("missing type, not an object: 400") {
+    CHECK(event_error([&] { w.service->apply(t.id, json::object()); }).status == 400);
+    CHECK(event_error([&] { w.service->apply(t.id, json::array()); }).status == 400);
+    CHECK(event_error([&] { w.service->apply(t.id, {{"type", 5}}); }).status == 400);
+  }
+  SECTION("unknown ticket: 404") {
+    CHECK(event_error([&] { w.service->apply("SA-20261130-999999", {{"type", "note"}}); }).status == 404);
+  }
+  SECTION("bad labels: 400 with the field") {
+    auto e = event_error([&] { w.confirm(t.id, {{"urgency", "high"}}); });
+    CHECK(e.status == 400);
+    CHECK(e.code == "bad_label");
+    CHECK(e.field == "urgency");
+    e = event_error([&] { w.confirm(t.id, {{"category", "pension"}}); });
+    CHECK(e.field == "category");
+    e = event_error([&] { w.confirm(t.id, {{"request_type", "praise"}}); });
+    CHECK(e.field == "request_type");
+    e = event_error([&] { w.confirm(t.id, {{"urgency", 3}}); });
+    CHECK(e.status == 400);
+    CHECK(e.field == "urgency");
+    CHECK_FALSE(w.store->get(t.id)->confirmed);
+  }
+  SECTION("bad or unknown region: 400 with the field") {
+    auto e = event_error([&] { w.confirm(t.id, {{"region_code", "15010"}}); });
+    CHECK(e.status == 400);
+    CHECK(e.field == "region_code");
+    e = event_error([&] { w.confirm(t.id, {{"region_code", "999999"}}); });
+    CHECK(e.status == 400);
+    CHECK(e.code == "unknown_region");
+    CHECK(e.field == "region_code");
+  }
+  SECTION("the happy path to closed") {
+    w.confirm(t.id);
+    CHECK(w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}}).status == "acknowledged");
+    CHECK(w.service->apply(t.id, {{"type", "start"}, {"by", "office"}}).status == "in_progress");
+    const Ticket r = w.service->apply(t.id, {{"type", "resolve"}, {"by", "office"}, {"result", "已发放临时救助2000元"}});
+    CHECK(r.status == "resolved");
+    CHECK(r.result == "已发放临时救助2000元");
+    CHECK(r.resolved_at == w.clock.now());
+    CHECK(w.service->apply(t.id, {{"type", "close"}, {"by", "agent"}, {"revisit", "满意"}}).status == "closed");
+    CHECK(event_error([&] { w.service->apply(t.id, {{"type", "confirm"}}); }).status == 409);
+    auto types = w.event_types(t.id);
+    std::sort(types.begin() + 1, types.begin() + 3);  // confirm and the dispatch it caused: see below
+    CHECK(types == std::vector<std::string>{"opened", "confirm", "dispatch", "acknowledge", "start", "resolve", "close"});
+  }
+}
+
+// DESIGN "Details settled: Events": "acknowledge needs a confirmed ticket ..., else 409 with the allowed
+// events". allowed_events() ignores `confirmed`, so the 409 for acknowledging an unconfirmed ticket lists
+// "acknowledge" itself as allowed, and the pane offers a button that always fails.
+TEST_CASE("tickets: an unconfirmed ticket does not offer acknowledge", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  CHECK_FALSE(has(allowed_events(t), "acknowledge"));
+  const auto e = event_error([&] { w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}}); });
+  CHECK_FALSE(has(e.allowed.get<std::vector<std::string>>(), "acknowledge"));
+}
+
+// ticket_service.cc apply(): dispatch() writes its "dispatch" (or "dispatch_gap") event inside the confirm
+// branch, before tx.event(confirm) at the end, so the append-only history shows the dispatch before the
+// confirmation that caused it. Suggested fix: write the type's event before calling dispatch(), or have
+// dispatch() return the events to append after it.
+TEST_CASE("tickets: the history shows confirm before the dispatch it caused", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  w.confirm(t.id);
+  CHECK(w.event_types(t.id) == std::vector<std::string>{"opened", "confirm", "dispatch"});
+}
+
+TEST_CASE("tickets: events are appended with who and note, numbers masked", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  w.service->apply(t.id, {{"type", "note"}, {"by", "agent-7"}, {"note", "来电人另一号码13912345678"}});
+  const auto ev = w.store->events(t.id);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[1]["type"] == "note");
+  CHECK(ev[1]["by"] == "agent-7");
+  CHECK(ev[1]["note"] == "来电人另一号码139****5678");
+  CHECK(ev[1]["seq"].get<std::int64_t>() > ev[0]["seq"].get<std::int64_t>());
+}
+
+TEST_CASE("tickets: confirm with corrections recomputes deadlines from the opening instant", "[tickets][service]") {
+  World w;
+  const Instant opened = w.clock.now();
+  const Ticket t = open_normal(w);
+  CHECK(t.sla_rule == "first_response=1wd resolution=10wd");
+  w.clock.advance(7min);  // the agent corrects while the caller is on the line
+  const Ticket c = w.confirm(t.id, {{"urgency", "critical"}, {"category", "temporary_assistance"}});
+  CHECK(c.confirmed);
+  CHECK(c.urgency == "critical");
+  CHECK(c.category == "temporary_assistance");
+  CHECK(c.opened_at == opened);
+  CHECK(c.first_response_due == opened + 15min);
+  CHECK(c.resolution_due == opened + 24h);
+  CHECK(c.sla_rule == "urgency=critical first_response=15m resolution=24h");
+  json confirm;
+  for (const auto& e : w.store->events(t.id))
+    if (e["type"] == "confirm") confirm = e;
+  REQUIRE(confirm.is_object());
+  CHECK(confirm["by"] == "agent-7");
+  CHECK(confirm["body"]["before"]["urgency"] == "normal");
+  CHECK(confirm["body"]["after"]["urgency"] == "critical");
+  CHECK(confirm["body"]["after"]["region_code"] == kPlace);  // the hint became the place
+  CHECK(w.engine->next_due() == opened + 12min);
+}
+
+TEST_CASE("tickets: repeat calls join the open ticket (并单) and the third flags repeat_caller",
+          "[tickets][service]") {
+  World w;
+  const Ticket a = open_normal(w, "c1@pbx", "13600000000");
+  CHECK(a.flags.empty());
+  w.clock.advance(1h);
+  const Ticket b = open_normal(w, "c2@pbx", "13600000000");
+  CHECK(b.id == a.id);
+  CHECK(b.call_count == 2);
+  CHECK_FALSE(has(b.flags, "repeat_caller"));
+  CHECK(w.store->by_call("c2@pbx")->id == a.id);
+  w.clock.advance(2h);
+  const Ticket c = open_normal(w, "c3@pbx", "13600000000");
+  CHECK(c.id == a.id);
+  CHECK(c.call_count == 3);
+  CHECK(has(c.flags, "repeat_caller"));
+  CHECK(w.event_types(a.id) == std::vector<std::string>{"opened", "call_joined", "call_joined"});
+  CHECK(c.urgency == "normal");  // a flag never changes the urgency
+
+  SECTION("another category opens its own ticket") {
+    const Ticket d = w.service->open_for_call(facts("c4@pbx", "13600000000"),
+                                              labels("medical_assistance", "help", "normal"), "sa_general");
+    CHECK(d.id != a.id);
+    CHECK(d.call_count == 1);
+    CHECK(has(d.flags, "repeat_caller"));  // the fourth call of this caller within 24 h
+  }
+  SECTION("calls spread over more than 24 h do not flag") {
+    World v;
+    open_normal(v, "d1@pbx", "13500000000");
+    v.clock.advance(13h);
+    open_normal(v, "d2@pbx", "13500000000");
+    v.clock.advance(13h);
+    CHECK_FALSE(has(open_normal(v, "d3@pbx", "13500000000").flags, "repeat_caller"));
+  }
+  SECTION("a terminal ticket is not joined") {
+    w.service->apply(a.id, {{"type", "cancel"}, {"by", "agent"}});
+    CHECK(open_normal(w, "c5@pbx", "13600000000").id != a.id);
+  }
+}
+
+TEST_CASE("tickets: confirm dispatches to the office of the place", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  const Ticket c = w.confirm(t.id);
+  REQUIRE(c.assignee);
+  CHECK(c.assignee->name == "海拉尔东路街道社会救助窗口");
+  CHECK(c.assignee->level == "township");
+  CHECK_FALSE(c.dispatch_gap);
+  const auto out = w.store->outbox("", 100);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].id == t.id + "-dispatch-office-dispatched");
+  CHECK(out[0].kind == "dispatch");
+  CHECK(out[0].reason == "dispatched");
+  CHECK(out[0].body["to"]["name"] == "海拉尔东路街道社会救助窗口");
+  CHECK(out[0].body["region_code"] == kPlace);
+
+  SECTION("confirming again with the same place does not dispatch again") {
+    w.confirm(t.id, {{"region_code", kPlace}});
+    w.confirm(t.id);
+    CHECK(w.store->outbox("", 100).size() == 1);
+  }
+  SECTION("a changed place dispatches again under a new id") {
+    World v([] {
+      auto d = full_directory();
+      d.push_back(entry("150102002", "township", "锡林北路街道社会救助窗口"));
+      return d;
+    }());
+    const Ticket u = v.open_critical();
+    v.confirm(u.id);
+    const Ticket moved = v.confirm(u.id, {{"region_code", "150102002003"}});
+    REQUIRE(moved.assignee);
+    CHECK(moved.assignee->name == "锡林北路街道社会救助窗口");
+    CHECK(moved.region_code == "150102002003");
+    const auto ids = v.outbox_ids();
+    REQUIRE(ids.size() == 2);
+    CHECK(ids[0] == u.id + "-dispatch-office-dispatched");
+    CHECK(ids[1] != ids[0]);
+    CHECK(ids[1].starts_with(u.id + "-dispatch-office-dispatched"));
+    CHECK(v.store->message(ids[1])->body["to"]["name"] == "锡林北路街道社会救助窗口");
+  }
+  SECTION("a changed department dispatches again") {
+    const Ticket m = w.confirm(t.id, {{"category", "medical_assistance"}});
+    REQUIRE(m.assignee);
+    CHECK(m.assignee->name == "海拉尔东路街道医保站");
+    CHECK(w.store->outbox("", 100).size() == 2);
+  }
+}
+
+TEST_CASE("tickets: a report goes to the county, not the township", "[tickets][service]") {
+  World w;
+  const Ticket t = w.service->open_for_call(facts("r@pbx", "13400000000"),
+                                            labels("minimum_living_allowance", "report", "normal"), "sa_general");
+  const Ticket c = w.confirm(t.id);
+  REQUIRE(c.assignee);
+  CHECK(c.assignee->level == "county");
+  CHECK(c.assignee->name == "新城区民政局值班室");
+  const auto out = w.store->outbox("", 100);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].body["to"]["level"] == "county");
+  const std::string text = out[0].body["text"];
+  CHECK(text.find("举报人身份保密") != std::string::npos);
+  CHECK(text.find("13400000000") == std::string::npos);
+}
+
+TEST_CASE("tickets: confirm with no place at all is a dispatch gap", "[tickets][service]") {
+  World w;
+  const Ticket t = w.service->open_for_call(facts("x@pbx", "13300000000", ""),
+                                            labels("temporary_assistance", "help", "urgent"), "sa_urgent");
+  const Ticket c = w.confirm(t.id);
+  CHECK(c.confirmed);
+  CHECK(c.dispatch_gap);
+  CHECK_FALSE(c.assignee);
+  CHECK(w.outbox_ids().empty());
+  const auto types = w.event_types(t.id);
+  CHECK(has(types, "dispatch_gap"));
+}
+
+TEST_CASE("tickets: acknowledge_escalation errors", "[tickets][service]") {
+  World w;
+  const Instant t0 = w.clock.now();
+  const Ticket t = w.open_critical();
+  w.confirm(t.id);
+
+  auto e = event_error([&] { w.service->acknowledge_escalation("SA-20261130-000001-escalation-x", {{"by", "a"}}); });
+  CHECK(e.status == 404);
+  e = event_error([&] { w.service->acknowledge_escalation(t.id + "-dispatch-office-dispatched", {{"by", "a"}}); });
+  CHECK(e.status == 409);
+  CHECK(e.code == "not_escalation");
+  w.clock.set(t0 + 15min);
+  w.engine->run_due();
+  const std::string township = t.id + "-escalation-township-first_response_overdue";
+  REQUIRE(w.store->message(township));
+  e = event_error([&] { w.service->acknowledge_escalation(township, json::object()); });
+  CHECK(e.status == 400);
+  CHECK(e.field == "by");
+  e = event_error([&] { w.service->acknowledge_escalation(township, {{"by", "a"}, {"eta", "soon"}}); });
+  CHECK(e.status == 400);
+  CHECK(e.field == "eta");
+
+  const auto m = w.service->acknowledge_escalation(township, {{"by", "街道值班员"}, {"responder", "李主任"},
+                                                              {"eta", "2026-11-30T11:00:00+08:00"}});
+  CHECK(m.acknowledged_by == "街道值班员");
+  const Ticket after = *w.store->get(t.id);
+  CHECK(after.first_response_esc.acknowledged);
+  CHECK_FALSE(after.resolution_esc.acknowledged);
+  CHECK(has(w.event_types(t.id), "escalation_acknowledged"));
+  // a second acknowledgement keeps the first name
+  CHECK(w.service->acknowledge_escalation(township, {{"by", "someone else"}}).acknowledged_by == "街道值班员");
+}
+
+TEST_CASE("tickets: the change listener hears openings and changes", "[tickets][service]") {
+  World w;
+  std::vector<std::string> heard;
+  w.service->on_change([&](const Ticket&, const std::string& what) { heard.push_back(what); });
+  const Ticket t = w.open_critical();
+  w.open_critical("call-2@pbx");
+  w.confirm(t.id);
+  CHECK(heard == std::vector<std::string>{"opened", "changed", "changed"});
+}
+
+// ticket_service.cc dispatch(): when a repeated confirm moves the ticket to a place with no office and
+// no township window, it sets dispatch_gap and returns, but keeps the previous place's assignee. The
+// board then shows both "dispatch gap" and an office that was never told of the new place, and the
+// ladder keeps sending that office warnings (ladder.cc plans warnings whenever t.assignee is set).
+// Suggested fix: reset t.assignee (and record the change in the dispatch_gap event) on a gap.
+TEST_CASE("tickets: a move to a place with nobody clears the old assignee", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  w.confirm(t.id);
+  const Ticket moved = w.confirm(t.id, {{"region_code", "150103001001"}});  // 回民区: nobody in the directory
+  CHECK(moved.dispatch_gap);
+  CHECK_FALSE(moved.assignee);
+}
