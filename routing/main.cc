@@ -5,24 +5,30 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
-#include "plugins/notify-webhook/webhook_notifier.h"
 #include "routing/classify/classifier.h"
+#include "routing/classify/loader.h"
 #include "routing/common/mask.h"
 #include "routing/common/time_format.h"
 #include "routing/config/config.h"
 #include "routing/dispatch/directory.h"
 #include "routing/escalation/engine.h"
+#include "routing/escalation/notifier_registry.h"
 #include "routing/escalation/outbox_worker.h"
 #include "routing/http/api.h"
+#include "routing/http/links.h"
 #include "routing/http/server.h"
+#include "routing/http/sse.h"
 #include "routing/route/call_router.h"
 #include "routing/sip/sip_server.h"
 #include "routing/sla/sla_thread.h"
@@ -32,17 +38,13 @@
 namespace {
 
 const char* kUsage =
-    "usage: assistlined [--config FILE] [--check-config]\n"
+    "usage: assistlined [--config FILE] [--calendar-dir DIR] [--check-config]\n"
     "  --config FILE    YAML merged over the built-in defaults (every key optional)\n"
+    "  --calendar-dir DIR  cn-YYYY.yaml working-day calendars beyond (or replacing) the built-in ones\n"
     "  --check-config   validate the configuration (and rules) and exit: 0 valid, 2 invalid\n";
 
 std::shared_ptr<const assist::Classifier> load_rules(const assist::Config& c) {
-  if (c.rules_path.empty()) return assist::Classifier::builtin();
-  std::ifstream in(c.rules_path, std::ios::binary);
-  if (!in) throw assist::FileError(c.rules_path + ": cannot read the rules file (classify.rules)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return assist::Classifier::from_yaml(ss.str(), c.rules_path);
+  return assist::load_classifier(c.rules_path, c.monitoring_list_path, c.hmac_key);
 }
 
 void setup_logging(const assist::Config& c) {
@@ -58,10 +60,11 @@ void setup_logging(const assist::Config& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path;
+  std::string config_path, calendar_dir;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--config") && i + 1 < argc) config_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--calendar-dir") && i + 1 < argc) calendar_dir = argv[++i];
     else if (!std::strcmp(argv[i], "--check-config")) check_only = true;
     else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::cout << kUsage;
@@ -74,9 +77,19 @@ int main(int argc, char** argv) {
 
   assist::Config config;
   std::shared_ptr<const assist::Classifier> classifier;
+  std::map<std::string, std::unique_ptr<assist::Notifier>> notifier_plugins;
   try {
     config = config_path.empty() ? assist::default_config() : assist::load_config(config_path);
     classifier = load_rules(config);
+    // each notifier plugin checks its own section once, here (also for --check-config)
+    const auto registry = assist::NotifierRegistry::builtin();
+    for (const auto& [name, section] : config.notifiers) {
+      try {
+        notifier_plugins[name] = registry.make(name, section);
+      } catch (const std::exception& e) {
+        throw assist::FileError(config.source + ": notify." + name + "." + e.what());
+      }
+    }
   } catch (const std::exception& e) {
     std::cerr << "assistlined: invalid configuration: " << e.what() << "\n";
     return 2;
@@ -96,42 +109,66 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", e.what());
     return 1;
   }
-  auto calendar = assist::WorkingDayCalendar::builtin();
-  const int this_year = int(assist::shanghai_date(clock.now()).year());
-  if (!calendar->has_year(this_year) || !calendar->has_year(this_year + 1))
-    spdlog::warn("ALERT calendar: no working-day calendar for {} (last loaded: {}); deadlines past it are "
-                 "provisional (weekdays only) until ops/calendars/cn-YYYY.yaml is added",
-                 calendar->has_year(this_year) ? this_year + 1 : this_year, calendar->last_year());
+  std::shared_ptr<const assist::WorkingDayCalendar> calendar;
+  try {
+    calendar = calendar_dir.empty() ? assist::WorkingDayCalendar::builtin()
+                                    : assist::WorkingDayCalendar::with_folder(calendar_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("calendar: {}", e.what());
+    return 2;
+  }
+  // Issue 5: one clear line at start when the calendars run out within 60 days (the metrics and
+  // GET /api/v1/calendar keep saying it; the log does not repeat it).
+  const auto cal_status = assist::calendar_status(*calendar, clock.now());
+  if (cal_status.warn) spdlog::warn("ALERT calendar: {}", cal_status.message);
   auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar);
-  assist::Directory directory(config.directory);
+  try {  // signed links in messages (acknowledge, sign off) that work from a phone without logging in
+    assist::LinkSigner::install(std::make_shared<assist::LinkSigner>(
+        assist::link_secret(config.link_secret, config.storage_path + ".linkkey"), config.public_url, config.link_ttl));
+  } catch (const std::exception& e) {
+    spdlog::critical("links: {}", e.what());
+    return 1;
+  }
+  assist::Directory directory(config.directory, calendar);
+  // the entries that came from directory_file (replaced on reload; the inline ones stay)
+  std::vector<assist::DirectoryEntry> file_entries =
+      config.directory_file.empty() ? std::vector<assist::DirectoryEntry>{}
+                                    : assist::load_directory_file(config.directory_file);
   if (config.directory.empty())
     spdlog::warn("directory is empty: confirmed tickets cannot be dispatched and escalations have nobody to reach");
 
   assist::EscalationEngine engine(*store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,
                                   config.public_url);
   assist::TicketService tickets(*store, clock, policy, directory, engine, config.instance, config.public_url);
+  if (config.merged.contains("sla") && config.merged["sla"].contains("max_extensions"))
+    tickets.set_max_extensions(config.merged["sla"]["max_extensions"].get<int>());
 
-  std::unique_ptr<assist::WebhookNotifier> webhook;
   std::map<std::string, assist::Notifier*> notifiers;
-  if (!config.webhook.url.empty()) {
-    webhook = std::make_unique<assist::WebhookNotifier>(config.webhook);
-    notifiers["webhook"] = webhook.get();
-  } else {
-    spdlog::warn("notify.webhook.url is not set: messages are kept pending in the outbox");
-  }
+  for (auto& [name, n] : notifier_plugins) notifiers[name] = n.get();
+  if (!notifiers.count("webhook"))
+    spdlog::warn("notify.webhook.url is not set: webhook messages are kept pending in the outbox");
   assist::OutboxWorker outbox(*store, clock, notifiers,
-                              {config.webhook.max_in_flight, config.webhook.retry_initial, config.webhook.retry_max,
-                               config.webhook.max_attempts});
+                              {64, config.retry.initial, config.retry.max, config.retry.max_attempts, config.retry.jitter});
   assist::SlaThread sla(engine, clock, [&] { outbox.wake(); });
-  engine.on_change([&](const assist::Ticket&, const std::string&) { outbox.wake(); });
-  tickets.on_change([&](const assist::Ticket&, const std::string&) {
+
+  boost::asio::io_context sip_io(1), http_io(1);
+  // The SSE stream of ticket events for the pane and the board (GET /api/v1/events), with its own
+  // timer for breach moments; it runs on the HTTP thread.
+  assist::http::SseHub events(http_io, clock,
+                              {.warning_at = config.warning_at,
+                               .load = [&](const std::string& id) { return store->get(id); }});
+  engine.on_change([&](const assist::Ticket& t, const std::string& what) {
+    outbox.wake();
+    events.ticket_changed(t, what);
+  });
+  tickets.on_change([&](const assist::Ticket& t, const std::string& what) {
     sla.wake();
     outbox.wake();
+    events.ticket_changed(t, what);
   });
 
   assist::CallRouter router(classifier, assist::RouteTable(config.route_table, config.queues), tickets, *store);
 
-  boost::asio::io_context sip_io(1), http_io(1);
   assist::sip::SipServer sip_server(sip_io, config.sip, router, clock);
   std::atomic<bool> store_ok{true};
 
@@ -147,6 +184,10 @@ int main(int argc, char** argv) {
     m("assist_sip_malformed_total", "malformed SIP messages", "counter", s.malformed);
     m("assist_sip_refused_sources_total", "requests from sources not in sip.allow", "counter", s.refused_sources);
     m("assist_sip_overload_total", "requests refused with 503 for overload", "counter", s.overload);
+    m("assist_sip_rate_limited_total", "requests dropped by the per-source rate limit (sip.rate_limit)", "counter",
+      s.rate_limited);
+    m("assist_sip_shed_retransmissions_total", "retransmitted requests dropped under overload", "counter",
+      s.shed_retransmissions);
     m("assist_sip_transactions", "INVITE server transactions held", "gauge", s.transactions);
     m("assist_calls_total", "calls routed", "counter", router.calls());
     m("assist_tickets_opened_total", "tickets opened or joined by calls", "counter", router.tickets_opened());
@@ -158,8 +199,63 @@ int main(int argc, char** argv) {
     m("assist_outbox_failures_total", "failed delivery attempts", "counter", outbox.failures());
     m("assist_outbox_dead_total", "messages dead-lettered", "counter", outbox.dead());
     m("assist_calendar_last_year", "last year with a working-day calendar", "gauge", calendar->last_year());
+    {
+      const auto cs = assist::calendar_status(*calendar, clock.now());
+      m("assist_calendar_days_left", "days until the last working-day calendar year ends", "gauge", cs.days_left);
+      m("assist_calendar_warning", "1 when the calendars end within 60 days (add next year's file)", "gauge",
+        cs.warn ? 1 : 0);
+      assist::TicketFilter pf;
+      pf.provisional_only = true;
+      m("assist_provisional_tickets", "open tickets whose deadlines are provisional (a calendar year is missing)",
+        "gauge", store->count(pf));
+    }
     m("assist_store_writable", "1 when the store can commit", "gauge", store_ok.load() ? 1 : 0);
     return o.str();
+  };
+  // Rules reload (SIGHUP, POST /api/v1/rules/reload): a new classifier is built whole, then swapped in; calls
+  // in flight keep the one they started with. A broken file is refused with its precise error; the old rules stay.
+  std::mutex reload_mu;
+  auto reload_rules = [&]() -> nlohmann::json {
+    std::lock_guard lock(reload_mu);
+    const std::string what = config.rules_path.empty() ? std::string("built-in rules") : config.rules_path;
+    try {
+      auto c = load_rules(config);
+      router.set_classifier(c);
+      const std::string msg = what + ": " + std::to_string(c->rule_count()) + " rules loaded" +
+                              (c->monitoring() ? ", monitoring list " + std::to_string(c->monitoring()->size()) + " households" : "");
+      spdlog::info("rules reloaded: {}", msg);
+      return {{"ok", true}, {"message", msg}, {"rules", c->rule_count()},
+              {"monitored", c->monitoring() ? c->monitoring()->size() : 0}};
+    } catch (const std::exception& e) {
+      spdlog::error("rules reload refused, the previous rules stay in force: {}", e.what());
+      return {{"ok", false}, {"message", e.what()}};
+    }
+  };
+  // Directory reload (SIGHUP): the config's inline entries plus `directory_file` read again; a broken file is
+  // refused with its file, line and key, and the directory in force stays.
+  auto reload_directory = [&]() -> nlohmann::json {
+    if (config.directory_file.empty()) return {{"ok", true}, {"message", "no directory_file to reload"}};
+    try {
+      std::vector<assist::DirectoryEntry> entries;
+      for (const auto& e : config.directory)
+        if (std::find(file_entries.begin(), file_entries.end(), e) == file_entries.end()) entries.push_back(e);
+      auto fresh = assist::load_directory_file(config.directory_file);
+      file_entries = fresh;
+      entries.insert(entries.end(), fresh.begin(), fresh.end());
+      directory.replace(entries);
+      spdlog::info("directory reloaded: {} entries ({} from {})", entries.size(), fresh.size(), config.directory_file);
+      return {{"ok", true}, {"entries", entries.size()}};
+    } catch (const std::exception& e) {
+      spdlog::error("directory reload refused, the directory in force stays: {}", e.what());
+      return {{"ok", false}, {"message", e.what()}};
+    }
+  };
+  auto classify_probe = [&](const assist::CallFacts& f) -> nlohmann::json {
+    const auto p = router.plan(f);  // the call path's own decision
+    auto j = assist::classification_json(p.labels);
+    j["ticketed"] = p.ticketed;
+    j["queue"] = p.route.queue;
+    return j;
   };
   assist::Api api(tickets, *store, clock,
                   {[&] {
@@ -167,13 +263,37 @@ int main(int argc, char** argv) {
                      router.set_ready(store_ok.load() && sip_server.bound());
                      return router.ready();
                    },
-                   metrics});
+                   metrics, classify_probe, reload_rules, [&](const std::string& id) { return outbox.retry(id); }});
   assist::http::HttpServer http_server(http_io, config.http_host, config.http_port,
                                        [&](const assist::http::Request& r, const boost::asio::ip::address& a) {
                                          return api.handle(r, a);
                                        });
+  http_server.add_stream("events", [&](boost::asio::ip::tcp::socket sock, const assist::http::Request& r,
+                                       assist::http::Response head) {
+    events.attach(std::move(sock), r, std::move(head));
+  });
   try {
-    engine.load();
+    // One pass over the open tickets, reading only what the timers need (not every full record).
+    const auto load_start = std::chrono::steady_clock::now();
+    std::size_t loaded = 0;
+    store->for_each_active([&](const assist::Ticket& t) {
+      engine.track(t);
+      events.watch(t);  // breach moments still ahead
+      ++loaded;
+    });
+    spdlog::info("timers: {} open tickets loaded in {} ms", loaded,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - load_start)
+                     .count());
+    // Provisional deadlines are recomputed when the calendar they lacked is loaded (a new file at start).
+    assist::RecomputeRequest rq;
+    rq.only_provisional = true;
+    rq.by = "system";
+    rq.reason = "calendar loaded at start";
+    const auto rep = tickets.recompute(rq);
+    if (rep["checked"].get<std::int64_t>() > 0)
+      spdlog::warn("ALERT provisional deadlines: {} open tickets checked, {} moved, {} still provisional (policy {})",
+                   rep["checked"].get<std::int64_t>(), rep["moved"].get<std::int64_t>(),
+                   rep["still_provisional"].get<std::int64_t>(), rep["policy_version"].get<std::string>());
     sip_server.start();
     http_server.start();
   } catch (const std::exception& e) {
@@ -184,18 +304,34 @@ int main(int argc, char** argv) {
   router.set_ready(store_ok.load() && sip_server.bound());
   sla.start();
   outbox.start();
+  events.start();
 
   std::string listen;
   for (const auto& l : config.sip.listen) listen += " " + l.transport + ":" + l.host + ":" + std::to_string(l.port);
   spdlog::info("ready: SIP{} · HTTP {}:{} · store {} · {} directory entries · {} tickets with timers", listen,
                config.http_host, config.http_port, store->path(), config.directory.size(), engine.tracked());
 
+  boost::asio::signal_set hup(sip_io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("SIGHUP: reloading rules and directory");
+      boost::asio::post(http_io, [&] {  // off the SIP thread
+        reload_rules();
+        reload_directory();
+      });
+      wait_hup();
+    });
+  };
+  wait_hup();
   boost::asio::signal_set signals(sip_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: shutting down", sig);
+    hup.cancel();
     router.set_ready(false);
     sip_server.stop();
     http_server.stop();
+    events.stop();
     http_io.stop();
     sip_io.stop();
   });
@@ -205,7 +341,7 @@ int main(int argc, char** argv) {
   http_thread.join();
   sla.stop();
   outbox.stop();
-  if (webhook) webhook->stop();
+  for (auto& [name, n] : notifier_plugins) n->stop();
   spdlog::info("stopped cleanly; store {}", store->path());
   return 0;
 }

@@ -56,8 +56,11 @@ std::pair<int, int> parse_label(std::string_view label) {
   return {-1, -1};
 }
 
-// Per-pattern flags for one text.
-enum : uint8_t { kCueLive = 1, kCueAny = 2, kCond = 4 };
+// Per-pattern flags for one text: kCond (occurs, not negated), and per dimension d a "live" bit (a cue not
+// negated and not hidden inside a longer cue of the same dimension) and an "any" bit (same, negated or not).
+constexpr uint8_t kCond = 1;
+constexpr uint8_t live_bit(int d) { return static_cast<uint8_t>(2u << d); }
+constexpr uint8_t any_bit(int d) { return static_cast<uint8_t>(16u << d); }
 
 }  // namespace
 
@@ -83,11 +86,33 @@ struct Classifier::Impl {
   Classification run(std::string_view text, std::string_view ivr, std::string_view language) const;
 };
 
-Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::Classifier(std::shared_ptr<const Impl> impl, std::shared_ptr<const MonitoringList> list)
+    : impl_(std::move(impl)), monitoring_(std::move(list)) {}
 Classifier::~Classifier() = default;
 
 double Classifier::min_confidence() const { return impl_->min_confidence; }
 size_t Classifier::rule_count() const { return impl_->rules.size(); }
+size_t Classifier::pattern_count() const { return impl_->matcher.size(); }
+std::vector<std::string> Classifier::patterns() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < impl_->matcher.size(); ++i) out.push_back(impl_->matcher.pattern(static_cast<int>(i)));
+  return out;
+}
+std::string Classifier::normalize(std::string_view text) const { return impl_->norm(text); }
+
+size_t Classifier::memory_bytes() const {
+  const auto& m = *impl_;
+  size_t n = sizeof(Impl) + m.matcher.memory_bytes() + m.norm.memory_bytes() + m.is_cue.capacity() + m.is_neg.capacity();
+  for (const auto& r : m.rules)
+    n += sizeof(r) + r.id.capacity() + r.label.capacity() + r.clause.capacity() +
+         (r.cues.capacity() + r.with.capacity() + r.unless.capacity()) * sizeof(int);
+  for (const auto& p : m.priors) n += p.capacity() * sizeof(double);
+  return n;
+}
+
+std::shared_ptr<const Classifier> Classifier::with_monitoring(std::shared_ptr<const MonitoringList> list) const {
+  return std::shared_ptr<const Classifier>(new Classifier(impl_, std::move(list)));
+}
 
 std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, std::string_view source) {
   const std::string src(source);
@@ -118,32 +143,99 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
   impl->emergency = v.at("ivr").at("emergency").get<std::string>();
   impl->mongolian_prefix = v.at("ivr").at("mongolian_prefix").get<std::string>();
 
+  auto text_at = [&](const nlohmann::json& s, const std::string& pointer) {
+    if (!s.is_string()) throw fail(pointer, "must be a string");
+    return s.get<std::string>();
+  };
+  // Rule words go through the same normalization as texts (so 一个人 and 两天前 match however written).
   auto folded = [&](const nlohmann::json& s, const std::string& pointer) {
-    std::string f = Normalizer::fold(s.get<std::string>(), 256);
+    const std::string raw = text_at(s, pointer);
+    std::string f = impl->norm(raw);
     if (f.empty() || f.find(kClauseMark) != std::string::npos)
-      throw fail(pointer, std::string(1, '\'').append(s.get<std::string>()).append("' must be text without punctuation"));
+      throw fail(pointer, "'" + raw + "' must be text without punctuation that is not only fillers");
+    return f;
+  };
+  auto prepared = [&](const nlohmann::json& s, const std::string& pointer) {
+    const std::string raw = text_at(s, pointer);
+    std::string f = impl->norm.prepare(raw);
+    if (f.empty() || f.find(kClauseMark) != std::string::npos)
+      throw fail(pointer, "'" + raw + "' must be text without punctuation");
     return f;
   };
 
   if (v.contains("normalize")) {
     const auto& n = v["normalize"];
+    impl->norm.traditional = n.value("traditional", true);
+    if (n.contains("keep"))
+      for (size_t i = 0; i < n["keep"].size(); ++i)
+        impl->norm.keep.push_back(prepared(n["keep"][i], "/normalize/keep/" + std::to_string(i)));
     if (n.contains("fillers"))
       for (size_t i = 0; i < n["fillers"].size(); ++i)
-        impl->norm.fillers.push_back(folded(n["fillers"][i], "/normalize/fillers/" + std::to_string(i)));
+        impl->norm.fillers.push_back(prepared(n["fillers"][i], "/normalize/fillers/" + std::to_string(i)));
     if (n.contains("homophones"))
       for (const auto& [from, to] : n["homophones"].items())
-        impl->norm.homophones.emplace_back(folded(nlohmann::json(from), "/normalize/homophones/" + from),
-                                           Normalizer::fold(to.get<std::string>(), 256));
+        impl->norm.homophones.emplace_back(prepared(nlohmann::json(from), "/normalize/homophones/" + from),
+                                           impl->norm.prepare(to.get<std::string>()));
+    // The kind, not the list: every spelling of a programme term in which characters are replaced by their
+    // ASR sound-alikes (低保 -> 底保, 低宝, 滴包 ...), except words in `keep` (就住 is not 救助).
+    if (n.contains("homophone_terms")) {
+      std::map<std::string, std::vector<std::string>> alike;  // character -> sound-alikes
+      if (n.contains("homophone_chars"))
+        for (const auto& [ch, list] : n["homophone_chars"].items()) {
+          const std::string ptr = "/normalize/homophone_chars/" + ch;
+          const std::string key = impl->norm.prepare(ch);
+          // Own the string: a string_view of list.get<std::string>() would dangle once the statement ends
+          // (the temporary is freed; short lists live in its small-string buffer, later overwritten).
+          const std::string chars_text = list.get<std::string>();
+          const std::string_view rest = chars_text;
+          auto& dst = alike[key];
+          for (size_t i = 0; i < rest.size();) {
+            size_t len = 1;
+            const auto b = static_cast<unsigned char>(rest[i]);
+            if (b >= 0xF0) len = 4; else if (b >= 0xE0) len = 3; else if (b >= 0xC0) len = 2;
+            std::string one = impl->norm.prepare(rest.substr(i, len));
+            if (!one.empty() && one != key) dst.push_back(one);
+            i += len;
+          }
+        }
+      const auto& terms = n["homophone_terms"];
+      for (size_t t = 0; t < terms.size(); ++t) {
+        const std::string term = prepared(terms[t], "/normalize/homophone_terms/" + std::to_string(t));
+        std::vector<std::string> chars;  // the term's characters
+        for (size_t i = 0; i < term.size();) {
+          size_t len = 1;
+          const auto b = static_cast<unsigned char>(term[i]);
+          if (b >= 0xF0) len = 4; else if (b >= 0xE0) len = 3; else if (b >= 0xC0) len = 2;
+          chars.push_back(term.substr(i, len));
+          i += len;
+        }
+        std::vector<std::string> variants{""};
+        for (const auto& c : chars) {
+          std::vector<std::string> next;
+          std::vector<std::string> options{c};
+          if (auto it = alike.find(c); it != alike.end()) options.insert(options.end(), it->second.begin(), it->second.end());
+          for (const auto& pre : variants)
+            for (const auto& o : options)
+              if (next.size() < 512) next.push_back(pre + o);
+          variants.swap(next);
+        }
+        for (const auto& var : variants)
+          if (var != term && std::find(impl->norm.keep.begin(), impl->norm.keep.end(), var) == impl->norm.keep.end())
+            impl->norm.homophones.emplace_back(var, term);
+      }
+    }
     std::stable_sort(impl->norm.homophones.begin(), impl->norm.homophones.end(),
                      [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   }
+  impl->norm.build();
 
-  auto add_pattern = [&](const std::string& text, bool cue, bool neg) {
+  auto add_pattern = [&](const std::string& text, int cue_dim, bool neg) {
+    const bool cue = cue_dim >= 0;
     const int id = impl->matcher.add(text);
     impl->is_cue.resize(impl->matcher.size(), 0);
     impl->is_neg.resize(impl->matcher.size(), 0);
     if (cue) {
-      impl->is_cue[static_cast<size_t>(id)] = 1;
+      impl->is_cue[static_cast<size_t>(id)] |= static_cast<uint8_t>(1u << cue_dim);
       impl->max_cue_len = std::max(impl->max_cue_len, text.size());
     }
     if (neg) impl->is_neg[static_cast<size_t>(id)] = 1;
@@ -154,7 +246,7 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
     impl->neg_window = v["negation"].at("window").get<int>();
     const auto& w = v["negation"].at("words");
     for (size_t i = 0; i < w.size(); ++i)
-      add_pattern(folded(w[i], "/negation/words/" + std::to_string(i)), false, true);
+      add_pattern(folded(w[i], "/negation/words/" + std::to_string(i)), -1, true);
   }
 
   for (int d = 0; d < kDims; ++d) impl->priors[static_cast<size_t>(d)].assign(ids_of(d).size(), 0.0);
@@ -190,12 +282,12 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
       const bool cue = std::string_view(key) == "cues";
       auto& dst = cue ? rule.cues : std::string_view(key) == "with" ? rule.with : rule.unless;
       for (size_t k = 0; k < r[key].size(); ++k)
-        dst.push_back(add_pattern(folded(r[key][k], ptr + "/" + key + "/" + std::to_string(k)), cue, false));
+        dst.push_back(add_pattern(folded(r[key][k], ptr + "/" + key + "/" + std::to_string(k)), cue ? d : -1, false));
     }
     impl->rules.push_back(std::move(rule));
   }
   impl->matcher.build();
-  return std::shared_ptr<const Classifier>(new Classifier(std::move(impl)));
+  return std::shared_ptr<const Classifier>(new Classifier(std::shared_ptr<const Impl>(std::move(impl)), nullptr));
 }
 
 std::shared_ptr<const Classifier> Classifier::builtin() {
@@ -208,7 +300,14 @@ std::shared_ptr<const Classifier> Classifier::builtin() {
 }
 
 Classification Classifier::classify(const CallFacts& facts) const {
-  return impl_->run(facts.asr_text, facts.ivr_digits, facts.language);
+  Classification c = impl_->run(facts.asr_text, facts.ivr_digits, facts.language);
+  if (monitoring_ && !facts.caller.empty() && monitoring_->contains(facts.caller)) {
+    c.flags.push_back("monitored_household");
+    c.reasons.push_back({"monitoring.list", "caller on the monitoring list", "flag=monitored_household",
+                         "政策(四) 低收入人口动态监测: a monitored household is a priority (flag only, urgency unchanged)",
+                         0});
+  }
+  return c;
 }
 
 Classification Classifier::classify_text(std::string_view text, std::string_view ivr_digits) const {
@@ -221,19 +320,25 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
   else out.language = (!mongolian_prefix.empty() && ivr.starts_with(mongolian_prefix)) ? "mn" : "zh";
   out.social_menu = !social_menu.empty() && ivr.starts_with(social_menu);
 
-  std::string text;
-  std::vector<Matcher::Hit> hits;
-  std::vector<uint8_t> flags(matcher.size(), 0);
+  // Per-thread scratch: a warm call allocates only its result.
+  thread_local std::string text;
+  thread_local std::vector<Matcher::Hit> hits;
+  thread_local std::vector<uint8_t> flags;
+  thread_local std::vector<const Matcher::Hit*> negs;
+  text.clear();
+  hits.clear();
+  negs.clear();
   try {
-    text = norm(raw);
-    hits.reserve(64);
+    flags.assign(matcher.size(), 0);
+    norm.normalize_into(raw, text);
     matcher.find(text, hits, kMaxHits);
   } catch (const std::exception&) {  // bad_alloc only: classify what we have (nothing)
     hits.clear();
+    text.clear();
+    if (flags.size() != matcher.size()) return out;
   }
 
   // Negation words and where they end.
-  std::vector<const Matcher::Hit*> negs;
   for (const auto& h : hits)
     if (is_neg[static_cast<size_t>(h.id)]) negs.push_back(&h);
 
@@ -258,23 +363,25 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
     const auto id = static_cast<size_t>(h.id);
     const bool neg = negated(h);
     if (!neg) flags[id] |= kCond;
-    if (!is_cue[id]) continue;
-    // Hidden inside a longer cue? Hits are ordered by end; a container ends at or after h.end.
-    bool inside = false;
+    const uint8_t dims = is_cue[id];
+    if (!dims) continue;
+    // Hidden inside a longer cue of the same dimension? Hits are ordered by end; a container ends at or after h.end.
+    uint8_t hidden = 0;
     for (size_t j = i; j-- > 0 && hits[j].end == h.end;)
-      if (is_cue[static_cast<size_t>(hits[j].id)] && hits[j].begin < h.begin) { inside = true; break; }
-    for (size_t j = i + 1; !inside && j < hits.size() && hits[j].end <= h.begin + max_cue_len; ++j)
-      if (is_cue[static_cast<size_t>(hits[j].id)] && hits[j].begin <= h.begin && hits[j].end >= h.end &&
-          hits[j].end - hits[j].begin > h.end - h.begin)
-        inside = true;
-    if (inside) continue;
-    flags[id] |= kCueAny;
-    if (!neg) flags[id] |= kCueLive;
+      if (hits[j].begin < h.begin) hidden |= is_cue[static_cast<size_t>(hits[j].id)];
+    for (size_t j = i + 1; j < hits.size() && hits[j].end <= h.begin + max_cue_len; ++j)
+      if (hits[j].begin <= h.begin && hits[j].end >= h.end && hits[j].end - hits[j].begin > h.end - h.begin)
+        hidden |= is_cue[static_cast<size_t>(hits[j].id)];
+    for (int d = 0; d < kDims; ++d) {
+      if (!(dims & (1u << d)) || (hidden & (1u << d))) continue;
+      flags[id] |= any_bit(d);
+      if (!neg) flags[id] |= live_bit(d);
+    }
   }
 
   std::array<std::vector<double>, kDims> score = priors;
   for (const auto& r : rules) {
-    const uint8_t need = r.negatable ? kCueLive : kCueAny;
+    const uint8_t need = r.negatable ? live_bit(r.dim) : any_bit(r.dim);
     int cue = -1;
     for (int c : r.cues)
       if (flags[static_cast<size_t>(c)] & need) { cue = c; break; }
@@ -293,7 +400,21 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
     const auto& s = score[static_cast<size_t>(d)];
     best[static_cast<size_t>(d)] = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
   }
+  // Safety: a critical or urgent call with any social-assistance evidence never goes to the general queue.
+  const int general = static_cast<int>(category_ids().size()) - 1;  // not_social_assistance, last
+  bool safety = false;
+  if (best[0] == general && best[2] != 2) {
+    const auto& cs0 = score[0];
+    const int sa = static_cast<int>(std::max_element(cs0.begin(), cs0.end() - 1) - cs0.begin());
+    if (cs0[static_cast<size_t>(sa)] >= 1.0) {
+      best[0] = sa;
+      safety = true;
+    }
+  }
   out.category = category_ids()[static_cast<size_t>(best[0])];
+  if (safety)
+    out.reasons.push_back({"safety.urgent_not_general", "", "category=" + out.category,
+                           "taxonomy: no critical or urgent social-assistance call goes to the general queue", 0});
   out.request_type = request_type_ids()[static_cast<size_t>(best[1])];
   out.urgency = urgency_ids()[static_cast<size_t>(best[2])];
 
@@ -313,6 +434,10 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
     if (static_cast<int>(i) != best[0]) second = std::max(second, cs[i]);
   const double margin = std::max(0.0, top - second);
   out.confidence = std::clamp(margin / (margin + confidence_scale), 0.0, 1.0);
+  if (safety) out.confidence = std::min(out.confidence, 0.5);
+  // A critical call labelled not_social_assistance is still shown to an agent (never the general queue unseen).
+  out.unsure = out.confidence < min_confidence || out.language == "mn" || out.social_menu ||
+               (out.urgency == "critical" && best[0] == general);
   return out;
 }
 

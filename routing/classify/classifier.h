@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "routing/classify/call_facts.h"
+#include "routing/classify/monitoring_list.h"
 
 namespace assist {
 
@@ -31,6 +32,10 @@ struct Classification {
   std::vector<Reason> reasons;
   std::string language;      ///< "zh" or "mn": X-Caller-Language, else IVR Mongolian prefix, else "zh"
   bool social_menu = false;  ///< the caller chose the social-assistance IVR menu (never general queue unseen)
+  std::vector<std::string> flags;  ///< priority flags that never change the urgency: "monitored_household"
+  /// An agent must see it: confidence below min_confidence, Mongolian, or the social-assistance menu. Such a
+  /// call is ticketed even when labelled not_social_assistance (DESIGN "Unsure calls").
+  bool unsure = false;
 };
 
 /// The taxonomy's ids, in the taxonomy's order (shared reference: call-taxonomy.md).
@@ -51,7 +56,12 @@ class Classifier {
   /// The built-in rules (ops/rules/default.yaml compiled in).
   static std::shared_ptr<const Classifier> builtin();
 
-  /// Classifies a call. Uses asr_text, ivr_digits and language; never throws on any input text.
+  /// The same rules with a monitoring list (or none): callers on it get the `monitored_household` flag.
+  std::shared_ptr<const Classifier> with_monitoring(std::shared_ptr<const MonitoringList> list) const;
+  const MonitoringList* monitoring() const { return monitoring_.get(); }
+
+  /// Classifies a call. Uses asr_text, ivr_digits, language and caller (monitoring list); never throws on any
+  /// input text. The call path, `POST /api/v1/classify` and `assistctl classify` all come through here.
   Classification classify(const CallFacts& facts) const;
   /// Classifies an agent's summary or any free text (same code path as calls).
   Classification classify_text(std::string_view text, std::string_view ivr_digits = "") const;
@@ -61,13 +71,22 @@ class Classifier {
   double min_confidence() const;
   /// Number of rules loaded (for logs and `assistctl`).
   size_t rule_count() const;
+  /// Approximate heap bytes of the loaded rules (automata, patterns, rules), for `scripts/bench classify`.
+  size_t memory_bytes() const;
+  /// Number of distinct patterns (cues, conditions, negation words) in the matcher.
+  size_t pattern_count() const;
+  /// The patterns, normalized (for the benchmark's naive baseline and for tests).
+  std::vector<std::string> patterns() const;
+  /// The text as the rules see it (fold, OpenCC t2s, numerals, homophones, fillers).
+  std::string normalize(std::string_view text) const;
 
   ~Classifier();
   struct Impl;
 
  private:
-  explicit Classifier(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  Classifier(std::shared_ptr<const Impl> impl, std::shared_ptr<const MonitoringList> list);
+  std::shared_ptr<const Impl> impl_;
+  std::shared_ptr<const MonitoringList> monitoring_;
 };
 
 }  // namespace assist

@@ -20,6 +20,37 @@ Millis wall(const std::string& text) {
   return Millis(d->amount * 1000);
 }
 
+int clock_minutes(const std::string& hhmm) { return std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2)); }
+
+// One directory entry (already schema-valid); `err(pointer, what)` throws with the file's line.
+template <class Err>
+DirectoryEntry parse_entry(const nlohmann::json& e, const std::string& ptr, const Err& err) {
+  DirectoryEntry d;
+  d.region = e.at("region");
+  d.level = e.at("level");
+  d.name = e.at("name");
+  d.notify = e.at("notify");
+  d.role = e.value("role", "coordinator");
+  d.department = e.value("department", "civil_affairs");
+  d.address = e.value("address", "");
+  d.fallback = e.value("fallback", false);
+  const size_t want = d.level == "league" ? 4 : d.level == "county" ? 6 : d.level == "township" ? 9 : 12;
+  if (d.region.size() != want)
+    err(ptr + "/region",
+        "a " + d.level + " entry needs a " + std::to_string(want) + "-digit region code, got '" + d.region + "'");
+  if (e.contains("duty")) {
+    for (const auto& w : e["duty"]) {
+      DutyWindow dw;
+      if (w["days"].is_string()) dw.days = {w["days"].get<std::string>()};
+      else dw.days = w["days"].get<std::vector<std::string>>();
+      dw.from = clock_minutes(w.value("from", "00:00"));
+      dw.to = clock_minutes(w.value("to", "24:00"));
+      d.duty.push_back(dw);
+    }
+  }
+  return d;
+}
+
 // Semantic checks the schema cannot express; `err(pointer, what)` throws with the file's line.
 template <class Err>
 Config build(const nlohmann::json& j, const Err& err) {
@@ -42,6 +73,17 @@ Config build(const nlohmann::json& j, const Err& err) {
   c.sip.headers.region = h.at("region");
   c.sip.headers.language = h.at("language");
   c.sip.max_transactions = sip.at("max_transactions").get<size_t>();
+  if (sip.contains("rate_limit")) {
+    const auto& rl = sip["rate_limit"];
+    if (rl.contains("per_second")) c.sip.rate_limit.per_second = rl["per_second"].get<double>();
+    if (rl.contains("burst")) c.sip.rate_limit.burst = rl["burst"].get<double>();
+    if (c.sip.rate_limit.per_second > 0 && c.sip.rate_limit.burst < 1) err("/sip/rate_limit/burst", "must be at least 1");
+  }
+  if (sip.contains("overload")) {
+    const auto& ov = sip["overload"];
+    if (ov.contains("queue_delay_ms")) c.sip.queue_delay_ms = ov["queue_delay_ms"].get<int>();
+    if (ov.contains("retry_after")) c.sip.retry_after_s = ov["retry_after"].get<int>();
+  }
 
   const std::string hl = j.at("http").at("listen");
   const auto colon = hl.rfind(':');
@@ -53,11 +95,17 @@ Config build(const nlohmann::json& j, const Err& err) {
   c.public_url = j.at("http").at("public_url");
   if (c.public_url.empty()) c.public_url = "http://" + hl;
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  c.link_secret = j.at("http").at("link_secret");
+  c.link_ttl = wall(j.at("http").at("link_ttl"));
 
   c.storage_path = j.at("storage").at("path");
   c.log_level = j.at("log").at("level");
   c.log_file = j.at("log").at("file");
   c.rules_path = j.at("classify").at("rules");
+  c.monitoring_list_path = j.at("classify").value("monitoring_list", "");
+  c.hmac_key = j.at("classify").value("hmac_key", "");
+  if (!c.monitoring_list_path.empty() && c.hmac_key.size() < 16)
+    err("/classify/hmac_key", "a monitoring_list needs hmac_key (at least 16 characters): the key its hashes were made with");
 
   c.queues = j.at("routing").at("queues").get<std::map<std::string, std::string>>();
   const auto& table = j.at("routing").at("table");
@@ -89,28 +137,37 @@ Config build(const nlohmann::json& j, const Err& err) {
     }
   }
   const auto& dir = j.at("directory");
-  for (size_t i = 0; i < dir.size(); ++i) {
-    DirectoryEntry d;
-    d.region = dir[i].at("region");
-    d.level = dir[i].at("level");
-    d.name = dir[i].at("name");
-    d.notify = dir[i].at("notify");
-    d.role = dir[i].value("role", "coordinator");
-    d.department = dir[i].value("department", "civil_affairs");
-    const size_t want = d.level == "league" ? 4 : d.level == "county" ? 6 : d.level == "township" ? 9 : 12;
-    if (d.region.size() != want)
-      err("/directory/" + std::to_string(i) + "/region",
-          "a " + d.level + " entry needs a " + std::to_string(want) + "-digit region code, got '" + d.region + "'");
-    c.directory.push_back(d);
+  for (size_t i = 0; i < dir.size(); ++i)
+    c.directory.push_back(parse_entry(dir[i], "/directory/" + std::to_string(i), err));
+  c.directory_file = j.value("directory_file", "");
+  if (!c.directory_file.empty()) {
+    try {
+      for (auto& e : load_directory_file(c.directory_file)) c.directory.push_back(std::move(e));
+    } catch (const FileError& e) {
+      err("/directory_file", e.what());
+    }
   }
-  const auto& wh = j.at("notify").at("webhook");
-  c.webhook.url = wh.at("url");
-  c.webhook.secret = wh.at("secret");
-  c.webhook.timeout = wall(wh.at("timeout"));
-  c.webhook.max_in_flight = wh.at("max_in_flight");
-  c.webhook.retry_initial = wall(wh.at("retry_initial"));
-  c.webhook.retry_max = wall(wh.at("retry_max"));
-  c.webhook.max_attempts = wh.at("max_attempts");
+  const auto& notify = j.at("notify");
+  const auto& retry = notify.at("retry");
+  c.retry.initial = wall(retry.at("initial"));
+  c.retry.max = wall(retry.at("max"));
+  if (c.retry.max < c.retry.initial) err("/notify/retry/max", "must not be less than notify.retry.initial");
+  c.retry.jitter = retry.at("jitter").get<double>();
+  c.retry.max_attempts = retry.at("max_attempts");
+  for (auto it = notify.begin(); it != notify.end(); ++it) {
+    if (it.key() == "retry") continue;
+    if (it.key() == "webhook" && it.value().value("url", "").empty()) continue;  // not configured
+    c.notifiers[it.key()] = it.value();
+  }
+  for (size_t i = 0; i < c.directory.size(); ++i) {
+    const auto& d = c.directory[i];
+    if (d.notify == "smtp" && d.address.find('@') == std::string::npos)
+      err("/directory/" + std::to_string(i) + "/address", "an entry notified by smtp needs an e-mail address");
+    if (d.notify == "sms_http" && (d.address.empty() || d.address.find_first_not_of("+0123456789-") != std::string::npos))
+      err("/directory/" + std::to_string(i) + "/address", "an entry notified by sms_http needs a phone number");
+    if (d.notify != "webhook" && !c.notifiers.count(d.notify))
+      err("/directory/" + std::to_string(i) + "/notify", "notify." + d.notify + " is not configured");
+  }
   return c;
 }
 
@@ -121,6 +178,78 @@ nlohmann::json defaults_json() {
 }
 
 }  // namespace
+
+std::vector<DirectoryEntry> load_directory_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path + ": cannot read the directory file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  YamlJson doc;
+  const bool csv = path.size() > 4 && path.substr(path.size() - 4) == ".csv";
+  if (csv) {
+    // CSV: a header row, then one entry a line; fields may be double-quoted. Lines map 1:1 for errors.
+    std::vector<std::string> header;
+    doc.value = nlohmann::json::array();
+    std::istringstream lines(text);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<std::string> f;
+      std::string cur;
+      bool quoted = false;
+      for (size_t i = 0; i < line.size(); ++i) {
+        const char ch = line[i];
+        if (quoted) {
+          if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
+          else if (ch == '"') quoted = false;
+          else cur += ch;
+        } else if (ch == '"') quoted = true;
+        else if (ch == ',') { f.push_back(cur); cur.clear(); }
+        else cur += ch;
+      }
+      f.push_back(cur);
+      if (header.empty()) {
+        header = f;
+        continue;
+      }
+      if (f.size() != header.size())
+        throw YamlJsonError(path, n, "", "expected " + std::to_string(header.size()) + " fields as in the header, got " +
+                                             std::to_string(f.size()));
+      nlohmann::json e = nlohmann::json::object();
+      for (size_t i = 0; i < f.size(); ++i)
+        if (!f[i].empty()) e[header[i]] = f[i];
+      const std::string ptr = "/" + std::to_string(doc.value.size());
+      for (size_t i = 0; i < f.size(); ++i) doc.lines[ptr + "/" + header[i]] = n;
+      doc.lines[ptr] = n;
+      doc.value.push_back(e);
+    }
+  } else {
+    doc = yaml_to_json(text, path);
+    if (doc.value.is_object() && doc.value.contains("directory")) {  // a config-like file with a directory key
+      YamlJson inner;
+      for (const auto& [k, v] : doc.lines)
+        if (k.starts_with("/directory")) inner.lines[k.substr(10)] = v;
+      inner.value = doc.value["directory"];
+      doc = inner;
+    }
+  }
+  const auto& cfg = schema();
+  const nlohmann::json list_schema = {{"$schema", cfg["$schema"]},
+                                      {"definitions", cfg["definitions"]},
+                                      {"type", "array"},
+                                      {"items", cfg["properties"]["directory"]["items"]}};
+  validate_against(list_schema, doc, path);
+  std::vector<DirectoryEntry> out;
+  for (size_t i = 0; i < doc.value.size(); ++i)
+    out.push_back(parse_entry(doc.value[i], "/" + std::to_string(i), [&](const std::string& p, const std::string& what) -> void {
+      throw YamlJsonError(path, std::max(1, doc.line_of(p)), pointer_to_path(doc.value, p), what);
+    }));
+  return out;
+}
 
 void merge_over(nlohmann::json& base, const nlohmann::json& over) {
   if (!base.is_object() || !over.is_object()) {

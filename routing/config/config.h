@@ -20,6 +20,15 @@ struct LadderStep {
   Millis step{0};
 };
 
+/// One duty window (值班): on the days named, from `from` to `to` minutes after midnight, Shanghai time.
+/// `to` <= `from` runs past midnight into the next day.
+struct DutyWindow {
+  std::vector<std::string> days;  ///< mon..sun, "workdays" (working days of the calendar), "offdays" (days off)
+  int from = 0;                   ///< minutes after 00:00
+  int to = 24 * 60;
+  bool operator==(const DutyWindow&) const = default;
+};
+
 /// A directory entry (DESIGN "Details settled"): who receives what for a region-code prefix.
 struct DirectoryEntry {
   std::string region;  ///< 4 (league), 6 (county), 9 (township) or 12 (village) digits
@@ -28,6 +37,10 @@ struct DirectoryEntry {
   std::string notify;  ///< notifier plugin name ("webhook")
   std::string role = "coordinator";          ///< office | coordinator
   std::string department = "civil_affairs";  ///< the taxonomy's last column, as an id
+  std::string address;  ///< where the notifier reaches them: e-mail (smtp), phone (sms_http); "" for webhook
+  std::vector<DutyWindow> duty;  ///< empty = always on duty
+  bool fallback = false;         ///< the level's fallback when nobody of that level is on duty
+  bool operator==(const DirectoryEntry&) const = default;
 };
 
 /// One routing-table row: the first row whose selectors all match gives the queue.
@@ -38,14 +51,12 @@ struct RouteRule {
   std::string queue;     ///< a key of `queues`
 };
 
-struct WebhookConfig {
-  std::string url;  ///< "" = no delivery (messages stay pending)
-  std::string secret;
-  Millis timeout{10000};
-  int max_in_flight = 8;
-  Millis retry_initial{1000};
-  Millis retry_max{300000};
-  int max_attempts = 20;
+/// The outbox's delivery policy (`notify.retry`), for every notifier.
+struct RetryPolicy {
+  Millis initial{1000};  ///< backoff doubles from here
+  Millis max{300000};    ///< up to here
+  double jitter = 0.2;   ///< +/- this fraction of each delay
+  int max_attempts = 20; ///< then dead-lettered
 };
 
 struct Config {
@@ -55,17 +66,25 @@ struct Config {
   std::string http_host = "127.0.0.1";
   unsigned short http_port = 8080;
   std::string public_url;  ///< base of links in messages, no trailing slash
+  std::string link_secret; ///< signed links' HMAC key; "" = generated and kept beside the store
+  Millis link_ttl{3 * 24 * 3600 * 1000LL};
   std::string storage_path = "var/assistline.db";
   std::string log_level = "info";
   std::string log_file;
   std::string rules_path;  ///< "" = built-in rules
+  std::string monitoring_list_path;  ///< classify.monitoring_list: HMAC-SHA256 hashes of monitored callers; "" = none
+  std::string hmac_key;              ///< classify.hmac_key: the key those hashes were made with
   std::map<std::string, std::string> queues;
   std::vector<RouteRule> route_table;
   std::vector<LimitRule> limits;
   double warning_at = 0.8;
   std::vector<LadderStep> ladder;
-  std::vector<DirectoryEntry> directory;
-  WebhookConfig webhook;
+  std::vector<DirectoryEntry> directory;  ///< the inline `directory:` list, then `directory_file`'s entries
+  std::string directory_file;             ///< YAML (a list of entries) or CSV; "" = none
+  RetryPolicy retry;
+  /// Each configured notifier's section by plugin name (`notify.webhook`, `notify.smtp`, ...), checked by
+  /// the plugin's factory at start. A webhook with an empty url is not configured.
+  std::map<std::string, nlohmann::json> notifiers;
   nlohmann::json merged;  ///< the effective config as JSON (defaults with the file merged in)
 };
 
@@ -78,6 +97,11 @@ Config load_config(const std::string& path);
 
 /// Same, from text (tests); `source` names it in errors.
 Config load_config_text(std::string_view yaml, std::string_view source);
+
+/// Reads a directory file: YAML (a list of entries, as in the config's `directory:`) or CSV (a header row
+/// naming region,level,name,notify and optionally role,department,address). Validated like the config;
+/// throws FileError naming the file, line and key.
+std::vector<DirectoryEntry> load_directory_file(const std::string& path);
 
 /// Recursive merge: objects merge key by key, anything else (lists included) replaces.
 void merge_over(nlohmann::json& base, const nlohmann::json& over);

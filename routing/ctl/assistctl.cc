@@ -2,8 +2,12 @@
 //   assistctl [--config FILE] classify TEXT [--ivr DIGITS]
 //   assistctl [--config FILE] classify --jsonl FILE
 //   assistctl [--config FILE] deadline --opened RFC3339 --urgency U --request-type T [--category C] [--region R]
-//   assistctl [--config FILE] eval FILE.jsonl
+//   assistctl [--config FILE] eval FILE.jsonl [--misses]
+//   assistctl [--config FILE] hash-numbers [FILE]   (numbers one a line, '-' or no FILE = standard input)
+//   assistctl [--config FILE] recompute [--dry-run] [--only-provisional] [--calendar-dir DIR] [--store PATH]
 // Results go to standard output as JSON; warnings and errors to standard error. Exit 0 ok, 2 bad input.
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,19 +18,32 @@
 
 #include "routing/classify/classifier.h"
 #include "routing/classify/eval.h"
+#include "routing/classify/loader.h"
+#include "routing/classify/monitoring_list.h"
 #include "routing/common/time_format.h"
 #include "routing/config/config.h"
+#include "routing/dispatch/directory.h"
+#include "routing/escalation/engine.h"
 #include "routing/sla/policy.h"
+#include "routing/storage/sqlite_store.h"
+#include "routing/tickets/ticket_service.h"
 
 namespace {
 
 const char* kUsage =
     "usage: assistctl [--config FILE] COMMAND ...\n"
-    "  classify TEXT [--ivr DIGITS]   labels, confidence and reasons for one text, as JSON\n"
+    "  classify TEXT [--ivr DIGITS] [--caller NUMBER] [--language zh|mn]\n"
+    "                                 labels, confidence, reasons and flags for one text, as JSON (the call path's code)\n"
     "  classify --jsonl FILE          one {\"id\",\"category\",\"request_type\",\"urgency\"} line per {\"id\",\"text\"} line\n"
     "  deadline --opened RFC3339 --urgency U --request-type T [--category C] [--region CODE]\n"
     "                                 {\"first_response_due\",\"resolution_due\",\"provisional\",\"rule\"}\n"
-    "  eval FILE.jsonl                precision/recall/F1 per label against {\"id\",\"text\",\"category\",\"request_type\",\"urgency\"} lines\n";
+    "  recompute [--dry-run] [--only-provisional] [--calendar-dir DIR] [--store PATH]\n"
+    "                                 recompute open tickets' deadlines under the current policy and calendars;\n"
+    "                                 prints what moved (a running daemon: prefer POST /api/v1/recompute)\n"
+    "  eval FILE.jsonl [--misses]     precision/recall/F1 per class, macro-F1, confusion matrices, critical recall,\n"
+    "                                 critical/urgent sent to not_social_assistance, against labelled JSON lines\n"
+    "  hash-numbers [FILE]            a monitoring-list file (classify.monitoring_list): HMAC-SHA256 of each number,\n"
+    "                                 keyed with classify.hmac_key (or $ASSIST_HMAC_KEY); numbers never written\n";
 
 int usage(const std::string& why) {
   std::cerr << "assistctl: " << why << "\n" << kUsage;
@@ -42,17 +59,10 @@ std::string read_file(const std::string& path) {
 }
 
 std::shared_ptr<const assist::Classifier> classifier_for(const assist::Config& c) {
-  if (c.rules_path.empty()) return assist::Classifier::builtin();
-  return assist::Classifier::from_yaml(read_file(c.rules_path), c.rules_path);
+  return assist::load_classifier(c.rules_path, c.monitoring_list_path, c.hmac_key);
 }
 
-nlohmann::json to_json(const assist::Classification& c) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : c.reasons)
-    reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
-  return {{"category", c.category}, {"request_type", c.request_type}, {"urgency", c.urgency},
-          {"confidence", c.confidence}, {"language", c.language}, {"reasons", reasons}};
-}
+nlohmann::json to_json(const assist::Classification& c) { return assist::classification_json(c); }
 
 // Reads JSON lines; a bad line is reported with its number and skipped, never silently.
 std::vector<nlohmann::json> read_jsonl(const std::string& path, int& bad) {
@@ -111,7 +121,12 @@ int main(int argc, char** argv) {
         return bad ? 2 : 0;
       }
       if (args.size() < 2 || args[1].starts_with("--")) return usage("classify needs a TEXT or --jsonl FILE");
-      const auto c = classifier->classify_text(args[1], opt("--ivr").value_or(""));
+      assist::CallFacts facts;  // the call path's entry point: same code as an INVITE and POST /api/v1/classify
+      facts.asr_text = args[1];
+      facts.ivr_digits = opt("--ivr").value_or("");
+      facts.caller = opt("--caller").value_or("");
+      facts.language = opt("--language").value_or("");
+      const auto c = classifier->classify(facts);
       std::cout << to_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
@@ -126,7 +141,9 @@ int main(int argc, char** argv) {
                {*urgency, {"critical", "urgent", "normal"}},
                {*rtype, {"consult", "help", "complaint", "report", "suggestion"}}})
         if (std::find(set.begin(), set.end(), v) == set.end()) return usage("unknown label '" + v + "'");
-      assist::SlaPolicy policy(config.limits, assist::WorkingDayCalendar::builtin());
+      const auto cal_dir = opt("--calendar-dir");
+      assist::SlaPolicy policy(config.limits, cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir)
+                                                      : assist::WorkingDayCalendar::builtin());
       const auto d = policy.compute(*opened, opt("--category").value_or("minimum_living_allowance"), *rtype, *urgency,
                                     opt("--region").value_or(""));
       if (d.provisional)
@@ -138,6 +155,32 @@ int main(int argc, char** argv) {
                                   {"rule", d.rule}}
                        .dump()
                 << "\n";
+      return 0;
+    }
+    if (cmd == "recompute") {
+      auto flag = [&](const std::string& name) { return std::find(args.begin(), args.end(), name) != args.end(); };
+      const auto cal_dir = opt("--calendar-dir");
+      auto calendar = cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
+      assist::SystemClock clock;
+      assist::SqliteTicketStore store(opt("--store").value_or(config.storage_path));
+      auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar);
+      assist::Directory directory(config.directory);
+      assist::EscalationEngine engine(store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,
+                                      config.public_url);
+      assist::TicketService tickets(store, clock, policy, directory, engine, config.instance, config.public_url);
+      assist::RecomputeRequest rq;
+      rq.dry_run = flag("--dry-run");
+      rq.only_provisional = flag("--only-provisional");
+      rq.by = "assistctl";
+      rq.reason = "assistctl recompute";
+      const auto rep = tickets.recompute(rq);
+      std::cerr << "assistctl: " << rep["checked"] << " open tickets checked, " << rep["moved"] << " moved"
+                << (rq.dry_run ? " (dry run: nothing written)" : "") << ", " << rep["still_provisional"]
+                << " still provisional; policy " << rep["policy_version"].get<std::string>() << "\n";
+      if (!rq.dry_run && rep["moved"].get<std::int64_t>() > 0)
+        std::cerr << "assistctl: a running daemon takes moved deadlines at its next step or restart; "
+                     "POST /api/v1/recompute re-arms its timers at once\n";
+      std::cout << rep.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
     if (cmd == "eval") {
@@ -154,7 +197,38 @@ int main(int argc, char** argv) {
         data.push_back(std::move(l));
       }
       const auto report = assist::evaluate(*classifier_for(config), data);
-      std::cout << assist::to_text(report);
+      const bool misses = std::find(args.begin(), args.end(), "--misses") != args.end();
+      std::cout << assist::to_text(report, misses);
+      return bad ? 2 : 0;
+    }
+    if (cmd == "hash-numbers") {
+      std::string key = config.hmac_key;
+      if (const char* k = std::getenv("ASSIST_HMAC_KEY"); k && *k) key = k;
+      if (key.size() < 16) return usage("hash-numbers needs classify.hmac_key in the config (or $ASSIST_HMAC_KEY), 16 characters or more");
+      std::ifstream file;
+      const bool from_stdin = args.size() < 2 || args[1] == "-";
+      if (!from_stdin) {
+        file.open(args[1], std::ios::binary);
+        if (!file) throw assist::FileError(args[1] + ": cannot read");
+      }
+      std::istream& in = from_stdin ? std::cin : file;
+      std::cout << "# assistline monitoring list: HMAC-SHA256 of caller numbers (assistctl hash-numbers)\n";
+      std::string line;
+      int n = 0, bad = 0, written = 0;
+      while (std::getline(in, line)) {
+        ++n;
+        if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const std::string h = assist::MonitoringList::hash(key, line);
+        if (h.empty() || assist::MonitoringList::normalize_number(line).size() < 5) {
+          ++bad;
+          std::cerr << (from_stdin ? "-" : args[1]) << ":" << n << ": skipped: not a phone number\n";
+          continue;
+        }
+        std::cout << h << "\n";
+        ++written;
+      }
+      std::cerr << "assistctl: " << written << " numbers hashed" << (bad ? ", " + std::to_string(bad) + " skipped" : "") << "\n";
       return bad ? 2 : 0;
     }
     return usage("unknown command '" + cmd + "'");

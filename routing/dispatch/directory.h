@@ -2,12 +2,18 @@
 // The directory of offices and coordinators by region and department (DESIGN "Details settled:
 // Directory entries"), and who must act on a ticket: dispatch (派单) goes to the `office` entry for the
 // place and the category's department (the taxonomy's last column), else to the township entry; a
-// `report` (举报) goes to the county, never to the unit it accuses.
+// `report` (举报) goes to the county, never to the unit it accuses. Escalations go to the coordinator of a
+// level who is on duty (值班), else the level's fallback; nobody = a gap, reported by the caller.
+//
+// A Directory is a handle: copies share one table, so a reload (replace()) reaches every holder at once.
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "routing/config/config.h"
+#include "routing/sla/calendar.h"
 
 namespace assist {
 
@@ -19,9 +25,14 @@ std::string department_of(const std::string& category);
 /// code is too short for that level.
 std::string region_prefix(const std::string& region_code, const std::string& level);
 
+/// Whether an entry is on duty at `now` (Shanghai time): no duty windows = always. "workdays" and
+/// "offdays" follow the working-day calendar (调休 included); without a calendar, Monday-Friday.
+bool on_duty(const DirectoryEntry& e, Instant now, const WorkingDayCalendar* calendar);
+
 class Directory {
  public:
-  explicit Directory(std::vector<DirectoryEntry> entries) : entries_(std::move(entries)) {}
+  explicit Directory(std::vector<DirectoryEntry> entries,
+                     std::shared_ptr<const WorkingDayCalendar> calendar = nullptr);
 
   /// The office that receives the dispatch of a ticket at `region_code` (6, 9 or 12 digits):
   /// for request type `report`, the county office of the department, else the county entry;
@@ -30,16 +41,28 @@ class Directory {
   std::optional<DirectoryEntry> office_for(const std::string& region_code, const std::string& department,
                                            const std::string& request_type) const;
 
-  /// The coordinator of `level` (township, county, league) for the place: an entry of that level whose
-  /// region is the place's prefix, coordinators before offices. nullopt = nobody at that level.
-  std::optional<DirectoryEntry> coordinator(const std::string& level, const std::string& region_code) const;
+  /// The coordinator of `level` (township, county, league) for the place: among that level's coordinator
+  /// entries for the place's prefix, the first on duty at `now`, else the one marked `fallback`; failing
+  /// those, the same among the level's offices. Without `now`, duty times are not looked at.
+  /// nullopt = nobody at that level now.
+  std::optional<DirectoryEntry> coordinator(const std::string& level, const std::string& region_code,
+                                            std::optional<Instant> now = std::nullopt) const;
 
-  const std::vector<DirectoryEntry>& entries() const { return entries_; }
+  /// A copy of the table.
+  std::vector<DirectoryEntry> entries() const;
+  /// Replaces the table for every holder of this directory (reload).
+  void replace(std::vector<DirectoryEntry> entries);
 
  private:
-  std::optional<DirectoryEntry> find(const std::string& level, const std::string& region_code,
-                                     const std::string& role, const std::string& department) const;
-  std::vector<DirectoryEntry> entries_;
+  struct State {
+    mutable std::mutex mu;
+    std::vector<DirectoryEntry> entries;
+    std::shared_ptr<const WorkingDayCalendar> calendar;
+  };
+  std::optional<DirectoryEntry> find(const std::vector<DirectoryEntry>& entries, const std::string& level,
+                                     const std::string& region_code, const std::string& role,
+                                     const std::string& department) const;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace assist

@@ -18,28 +18,45 @@ const Regions& Regions::builtin() {
       const auto c1 = line.find(',');
       const auto c2 = line.find(',', c1 + 1);
       if (c1 == std::string_view::npos || c2 == std::string_view::npos) continue;
-      out.names_.emplace(std::string(line.substr(0, c1)), std::string(line.substr(c2 + 1)));
+      out.by_code_.emplace(std::string(line.substr(0, c1)), out.regions_.size());
+      out.regions_.push_back({std::string(line.substr(0, c1)), std::string(line.substr(c1 + 1, c2 - c1 - 1)),
+                              std::string(line.substr(c2 + 1))});
     }
     return out;
   }();
   return r;
 }
 
+const Region* Regions::find(const std::string& code) const {
+  auto it = by_code_.find(code);
+  return it == by_code_.end() ? nullptr : &regions_[it->second];
+}
+
 std::string Regions::full_name(const std::string& code) const {
+  if (!known(code)) return "";
   std::string out;
-  for (size_t n : {4u, 6u, 9u}) {
+  for (size_t n : {4u, 6u, 9u, 12u}) {
     if (code.size() < n) break;
-    auto it = names_.find(code.substr(0, n));
-    if (it == names_.end()) break;
-    out += (out.empty() ? "" : " ") + it->second;
+    if (const Region* r = find(code.substr(0, n))) out += (out.empty() ? "" : " ") + r->name;
   }
-  if (!out.empty() && code.size() == 12) out += " (" + code + ")";
   return out;
 }
 
-bool Regions::known(const std::string& code) const {
-  if (code.size() == 12) return names_.count(code.substr(0, 9)) > 0;
-  return names_.count(code) > 0;
+bool Regions::under_unit(const std::string& code) const {
+  if (code.size() < 9) return false;
+  const Region* r = find(code.substr(0, 9));
+  return r && r->level == "unit";
+}
+
+std::vector<RegionMatch> Regions::search(const std::string& text, size_t limit) const {
+  std::vector<RegionMatch> out;
+  if (text.empty()) return out;
+  for (const auto& r : regions_) {
+    if (out.size() >= limit) break;
+    if (r.name.find(text) != std::string::npos || r.code.starts_with(text))
+      out.push_back({r.code, r.level, r.name, full_name(r.code)});
+  }
+  return out;
 }
 
 }  // namespace assist

@@ -88,18 +88,21 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
       } else {
         esc.level = step->level;
         esc.breached = true;
-        to = directory_.coordinator(step->level, t->region_code.empty() ? t->region_hint : t->region_code);
+        to = directory_.coordinator(step->level, t->region_code.empty() ? t->region_hint : t->region_code, now);
         if (!to) {
           ++gaps_;
           esc.skipped += ladder_.step_of(step->level);
-          spdlog::warn("escalation gap: ticket {} {}: nobody at level {} for region {}", t->id, step->reason,
-                       step->level, t->region_code);
-          tx.event(t->id, "escalation_gap", "system", "nobody at level " + step->level,
+          spdlog::warn("ALERT escalation gap: ticket {} {}: nobody at level {} (in the directory, or on duty) for "
+                       "region {}; the next level is told now", t->id, step->reason, step->level, t->region_code);
+          tx.event(t->id, "escalation_gap", "system", "nobody on duty at level " + step->level,
                    {{"level", step->level}, {"reason", step->reason}}, now);
           continue;
         }
       }
-      auto m = build_message(*t, message_id(t->id, step->kind, step->level, step->reason), step->kind, step->level,
+      // a step owed by a later office (after a return or reassignment) is a new step with its own id
+      const std::string id = message_id(t->id, step->kind, step->level, step->reason) +
+                             (step->round > 1 ? "-r" + std::to_string(step->round) : "");
+      auto m = build_message(*t, id, step->kind, step->level,
                              step->reason, *to, public_url_, now);
       if (tx.enqueue(m)) {
         ++written;

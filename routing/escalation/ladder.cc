@@ -1,16 +1,19 @@
 #include "routing/escalation/ladder.h"
 
+#include <cmath>
+
 namespace assist {
 
-std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const std::string& clock, Instant due,
-                                                       const ClockEscalation& esc) const {
+std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const std::string& clock, Instant start,
+                                                       Instant due, Millis span, const ClockEscalation& esc) const {
   std::optional<PlannedStep> best;
   auto consider = [&](PlannedStep s) {
     if (!best || s.at < best->at) best = std::move(s);
   };
   if (!esc.warned && t.assignee && esc.level.empty()) {
-    const auto span = due - t.opened_at;
-    const auto at = t.opened_at + Millis(static_cast<std::int64_t>(span.count() * warning_at_));
+    // at warning_at of the limit; a deadline moved by pauses or extensions moves its warning with it
+    const auto shift = due - (start + span);
+    const auto at = start + Millis(std::llround(double(span.count()) * warning_at_)) + shift;
     consider({clock, "warning", "office", clock + "_warning", at});
   }
   if ((t.urgency == "critical" || t.urgency == "urgent") && !esc.acknowledged && !ladder_.empty()) {
@@ -31,11 +34,18 @@ std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const st
 }
 
 std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
-  if (!t.confirmed || t.terminal()) return std::nullopt;
+  if (!t.confirmed || t.terminal() || t.review) return std::nullopt;
   std::optional<PlannedStep> best;
-  if (!t.acknowledged_at) best = for_clock(t, "first_response", t.first_response_due, t.first_response_esc);
-  if (auto r = for_clock(t, "resolution", t.resolution_due, t.resolution_esc); r && (!best || r->at < best->at))
-    best = r;
+  if (!t.acknowledged_at && !t.returned) {
+    const Instant start = t.office_start(), due = t.office_first_due();
+    best = for_clock(t, "first_response", start, due, due - start, t.first_response_esc);
+    if (best) best->round = t.office_round;
+  }
+  if (!t.paused_since)
+    if (auto r = for_clock(t, "resolution", t.opened_at, t.resolution_due, t.resolution_base() - t.opened_at,
+                           t.resolution_esc);
+        r && (!best || r->at < best->at))
+      best = r;
   return best;
 }
 

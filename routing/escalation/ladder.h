@@ -10,6 +10,12 @@
 // due + step1, due + step1 + step2, ...), so a restart or a late timer never shifts the ladder. A level
 // with nobody in the directory is skipped at its moment and the next level is told then (DESIGN: "the
 // next level up, and the gap is reported"), not a step later.
+// Issue 5: the first-response clock runs on the office that holds the ticket: after a reassignment (改派)
+// it restarts from office_since with office_first_response_due, and after a return (退单) it waits until
+// the ticket is reassigned. The resolution clock is the ticket's overall one: it never restarts, is
+// paused while waiting_on_caller (no step while paused) and moves with resume and extend (the ticket's
+// resolution_due already holds the moved deadline); its warning comes at the same share of the limit
+// before the moved deadline. A ticket reopened for review after an unsatisfied revisit owes no step.
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +31,9 @@ struct PlannedStep {
   std::string level;   ///< office | township | county | league
   std::string reason;  ///< first_response_warning, first_response_overdue, ...
   Instant at;          ///< the moment it is due
+  /// The office round of a first-response step (Ticket::office_round): a step of round > 1 is a new step
+  /// for a new office and needs its own message id (suffix "-r<round>").
+  int round = 1;
 };
 
 class EscalationLadder {
@@ -41,8 +50,8 @@ class EscalationLadder {
   Millis step_of(const std::string& level) const;
 
  private:
-  std::optional<PlannedStep> for_clock(const Ticket& t, const std::string& clock, Instant due,
-                                       const ClockEscalation& esc) const;
+  std::optional<PlannedStep> for_clock(const Ticket& t, const std::string& clock, Instant start, Instant due,
+                                       Millis span, const ClockEscalation& esc) const;
   std::vector<LadderStep> ladder_;
   double warning_at_;
 };

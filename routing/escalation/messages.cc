@@ -4,6 +4,7 @@
 
 #include "routing/common/time_format.h"
 #include "routing/dispatch/regions.h"
+#include "routing/http/links.h"
 
 namespace assist {
 namespace {
@@ -57,8 +58,12 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
   if (place.empty()) place = region.empty() ? "地点待核实" : region;
   const std::string labels = category_zh(t.category) + "（" + request_type_zh(t.request_type) + "，" +
                              urgency_zh(t.urgency) + "）";
+  // Signed links a phone opens without logging in (routing/http/links.h); the pane link is for staff.
+  const auto signer = LinkSigner::installed();
   const std::string link = public_url + "/pane/?ticket=" + t.id;
-  const std::string ack_url = public_url + "/api/v1/escalations/" + id + "/acknowledge";
+  const std::string ack_url = signer ? signer->url("/links/ack/" + id, now)
+                                     : public_url + "/api/v1/escalations/" + id + "/acknowledge";
+  const std::string signoff_url = signer ? signer->url("/links/signoff/" + t.id, now) : link;
   const bool fr = reason.starts_with("first_response");
   const Instant due = fr ? t.first_response_due : t.resolution_due;
   const std::string what = fr ? "签收并联系来电人" : "办结";
@@ -66,7 +71,7 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
   if (kind == "dispatch") {
     text = "【12345社会救助派单】工单" + t.id + "：" + labels + "，地点：" + place + "。请于" +
            short_time(t.first_response_due) + "前签收并联系来电人，" + short_time(t.resolution_due) +
-           "前办结。" + (t.request_type == "report" ? "举报人身份保密。" : "") + "详情与签收：" + link;
+           "前办结。" + (t.request_type == "report" ? "举报人身份保密。" : "") + "签收：" + signoff_url;
   } else if (kind == "warning") {
     text = "【12345社会救助预警】工单" + t.id + "：" + labels + "，地点：" + place + "，须于" + short_time(due) +
            "前" + what + "，时限即将届满，请抓紧处理。详情：" + link;
@@ -75,6 +80,19 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
            "。应于" + short_time(due) + "前" + what + "，已超时未" + (fr ? "签收" : "办结") +
            "。请协调处理，并确认响应人及预计到达时间：" + ack_url + " 详情：" + link;
   }
+  // For SMS (at most 140 characters with the link): what, where (the township), by when.
+  const Region* township = Regions::builtin().find(region.substr(0, std::min<size_t>(9, region.size())));
+  const std::string where = township ? township->name : place;
+  std::string short_text;
+  if (kind == "dispatch")
+    short_text = "【12345派单】" + t.id + " " + category_zh(t.category) + urgency_zh(t.urgency) + " " + where + " " +
+                 short_time(t.first_response_due) + "前签收";
+  else if (kind == "warning")
+    short_text = "【12345预警】" + t.id + " " + category_zh(t.category) + urgency_zh(t.urgency) + " " + where + " 须" +
+                 short_time(due) + "前" + what;
+  else
+    short_text = "【12345督办】" + t.id + " " + category_zh(t.category) + urgency_zh(t.urgency) + " " + where + " " +
+                 short_time(due) + "前应" + what + "，已超时";
   OutboxMessage m;
   m.id = id;
   m.ticket_id = t.id;
@@ -95,11 +113,14 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
             {"request_type", t.request_type},
             {"urgency", t.urgency},
             {"due", format_rfc3339(due)},
-            {"to", {{"name", to.name}, {"region", to.region}, {"level", to.level}, {"role", to.role}}},
+            {"to", {{"name", to.name}, {"region", to.region}, {"level", to.level}, {"role", to.role},
+                    {"address", to.address}}},
             {"text", text},
+            {"short_text", short_text},
             {"link", link},
             {"created_at", format_rfc3339(now)}};
   if (kind == "escalation") m.body["ack_url"] = ack_url;
+  if (kind == "dispatch") m.body["signoff_url"] = signoff_url;
   return m;
 }
 

@@ -44,6 +44,8 @@ class Notifier {
  public:
   virtual ~Notifier() = default;
   virtual void deliver(const OutboxMessage& m, std::function<void(DeliveryResult)> done) = 0;
+  /// How many deliveries this notifier may have in flight at once (the outbox never exceeds it).
+  virtual int max_in_flight() const { return 8; }
   /// Stops in-flight work; `done` callbacks still fire (with a failure) or not at all after this returns.
   virtual void stop() = 0;
 };

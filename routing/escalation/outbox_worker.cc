@@ -16,6 +16,30 @@ Millis OutboxWorker::backoff(const OutboxPolicy& p, int attempts) {
   return std::min(d, p.retry_max);
 }
 
+Millis OutboxWorker::jittered(const OutboxPolicy& p, int attempts, const std::string& id) {
+  const Millis base = backoff(p, attempts);
+  if (p.jitter <= 0) return base;
+  const size_t h = std::hash<std::string>{}(id + "#" + std::to_string(attempts));
+  const double unit = static_cast<double>(h % 10001) / 10000.0 * 2.0 - 1.0;  // [-1, 1]
+  return Millis(static_cast<std::int64_t>(static_cast<double>(base.count()) * (1.0 + p.jitter * unit)));
+}
+
+bool OutboxWorker::retry(const std::string& id) {
+  bool ok = false;
+  store_.transact([&](WriteTx& tx) {
+    auto m = tx.message(id);
+    if (!m || m->state == "delivered") return;
+    m->state = "pending";
+    m->attempts = 0;
+    m->next_attempt_at = clock_.now();
+    m->last_error = "manual retry";
+    tx.update_message(*m);
+    ok = true;
+  });
+  if (ok) wake();
+  return ok;
+}
+
 void OutboxWorker::start() {
   std::lock_guard lock(mu_);
   if (running_) return;
@@ -48,12 +72,18 @@ int OutboxWorker::in_flight() const {
 
 int OutboxWorker::pump() {
   std::vector<std::string> busy;
-  int room;
+  std::map<std::string, int> used;  // in flight per notifier
+  int room = 0;
   {
     std::lock_guard lock(mu_);
-    room = policy_.max_in_flight - static_cast<int>(in_flight_.size());
-    busy.assign(in_flight_.begin(), in_flight_.end());
+    for (const auto& [id, name] : in_flight_) {
+      busy.push_back(id);
+      ++used[name];
+    }
   }
+  auto limit = [&](const std::string& name, Notifier* n) { return std::min(policy_.max_in_flight, n->max_in_flight()) - used[name]; };
+  for (const auto& [name, n] : notifiers_)
+    if (n) room += std::max(0, limit(name, n));
   if (room <= 0) return 0;
   std::vector<OutboxMessage> due;
   try {
@@ -64,13 +94,14 @@ int OutboxWorker::pump() {
   }
   int started = 0;
   for (const auto& m : due) {
-    if (started >= room) break;
     auto it = notifiers_.find(m.notify);
     if (it == notifiers_.end() || !it->second) continue;  // no channel configured: stays pending
+    if (limit(m.notify, it->second) <= 0) continue;
     {
       std::lock_guard lock(mu_);
-      if (!in_flight_.insert(m.id).second) continue;
+      if (!in_flight_.emplace(m.id, m.notify).second) continue;
     }
+    ++used[m.notify];
     ++started;
     it->second->deliver(m, [this, m](DeliveryResult r) { finish(m, r); });
   }
@@ -94,7 +125,7 @@ void OutboxWorker::finish(const OutboxMessage& sent, const DeliveryResult& r) {
           m->state = "dead";
           spdlog::error("ALERT outbox: message {} dead-lettered after {} attempts: {}", m->id, m->attempts, r.error);
         } else {
-          m->next_attempt_at = now + backoff(policy_, m->attempts);
+          m->next_attempt_at = now + jittered(policy_, m->attempts, m->id);
         }
       }
       tx.update_message(*m);

@@ -1,7 +1,7 @@
 #pragma once
 // Delivery of the outbox (DESIGN "Dispatch and escalation messages"): at least once, at most
-// `max_in_flight` deliveries at a time, retry with exponential backoff (retry_initial doubling to
-// retry_max), dead-lettered after max_attempts or a permanent failure. State lives in the store, so after
+// `max_in_flight` deliveries at a time per notifier, retry with exponential backoff (retry_initial
+// doubling to retry_max, with jitter), dead-lettered after max_attempts or a permanent failure. State lives in the store, so after
 // a restart pending work resumes; only a delivery in flight at a crash may repeat, under the same id.
 #include <atomic>
 #include <condition_variable>
@@ -18,10 +18,11 @@
 namespace assist {
 
 struct OutboxPolicy {
-  int max_in_flight = 8;
+  int max_in_flight = 8;       ///< per notifier, and never more than the notifier's own max_in_flight()
   Millis retry_initial{1000};
   Millis retry_max{300000};
   int max_attempts = 20;
+  double jitter = 0;           ///< +/- this fraction of each delay (deterministic per message and attempt)
 };
 
 class OutboxWorker {
@@ -46,6 +47,11 @@ class OutboxWorker {
 
   /// The delay before attempt `attempts + 1`: retry_initial * 2^(attempts-1), capped at retry_max.
   static Millis backoff(const OutboxPolicy& p, int attempts);
+  /// backoff() spread by +/- p.jitter, the same for the same message and attempt.
+  static Millis jittered(const OutboxPolicy& p, int attempts, const std::string& id);
+  /// Puts a dead (or pending) message back in line now, attempts reset (the API's manual retry).
+  /// Returns false when there is no such message or it was delivered.
+  bool retry(const std::string& id);
 
  private:
   void finish(const OutboxMessage& m, const DeliveryResult& r);
@@ -56,7 +62,7 @@ class OutboxWorker {
   OutboxPolicy policy_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::set<std::string> in_flight_;
+  std::map<std::string, std::string> in_flight_;  // message id -> notifier name
   bool running_ = false, woken_ = false;
   std::thread thread_;
   std::atomic<std::uint64_t> delivered_{0}, failures_{0}, dead_{0};

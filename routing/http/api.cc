@@ -2,7 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "routing/http/links.h"
+
 #include <charconv>
+
+#include "routing/dispatch/regions.h"
+#include "routing/http/sse.h"
+#include "routing/http/static_files.h"
 
 namespace assist {
 namespace beasthttp = boost::beast::http;
@@ -111,7 +117,110 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 Api::Api(TicketService& tickets, TicketStore& store, const Clock& clock, Probes probes)
     : tickets_(tickets), store_(store), clock_(clock), probes_(std::move(probes)) {}
 
+namespace {
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+http::Response html(beasthttp::status status, const std::string& title, const std::string& body) {
+  http::Response res{status, 11};
+  res.set(beasthttp::field::content_type, "text/html; charset=utf-8");
+  res.set(beasthttp::field::cache_control, "no-store");
+  res.body() = "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+               "content=\"width=device-width, initial-scale=1\"><title>" + html_escape(title) +
+               "</title><style>body{font:17px/1.6 system-ui,sans-serif;margin:1.2em;max-width:34em}"
+               "input,button{font:inherit;padding:.4em;width:100%;box-sizing:border-box;margin:.3em 0}"
+               "button{background:#b3261e;color:#fff;border:0;border-radius:6px}</style></head><body><h1>" +
+               html_escape(title) + "</h1>" + body + "</body></html>";
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+http::Response Api::handle_link(const http::Request& req) {
+  const std::string_view target = req.target();
+  const auto qpos = target.find('?');
+  const std::string path(target.substr(0, qpos));
+  const auto params = query_params(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
+  const auto signer = LinkSigner::installed();
+  const auto get = [&](const char* k) { return params.count(k) ? params.at(k) : std::string(); };
+  if (!signer || !signer->verify(path, get("exp"), get("sig"), clock_.now()))
+    return html(beasthttp::status::forbidden, "链接无效或已过期",
+                "<p>这个链接无效或已过期。请联系12345热线值班长。</p>");
+  const auto parts = split_path(path);  // links, ack|signoff, id
+  if (parts.size() != 3 || !valid_id(parts[2])) return html(beasthttp::status::not_found, "未找到", "<p>没有这个链接。</p>");
+  const bool ack = parts[1] == "ack";
+  if (!ack && parts[1] != "signoff") return html(beasthttp::status::not_found, "未找到", "<p>没有这个链接。</p>");
+  // The form posts back to the same signed URL; fields arrive form-encoded (a phone's browser) or as JSON.
+  std::map<std::string, std::string> form;
+  if (req.method() == beasthttp::verb::post) {
+    const auto ct = std::string(req[beasthttp::field::content_type]);
+    if (ct.find("json") != std::string::npos) {
+      try {
+        for (const auto& [k, v] : nlohmann::json::parse(req.body()).items())
+          if (v.is_string()) form[k] = v;
+      } catch (const std::exception&) {
+        return error(400, "bad_json", "the body is not valid JSON");
+      }
+    } else {
+      form = query_params(req.body());
+    }
+  }
+  const std::string self = html_escape(std::string(target));
+  try {
+    if (ack) {
+      const auto m = store_.message(parts[2]);
+      if (!m || m->kind != "escalation") return html(beasthttp::status::not_found, "未找到", "<p>没有这条督办消息。</p>");
+      if (req.method() != beasthttp::verb::post)
+        return html(beasthttp::status::ok, "确认督办 " + m->ticket_id,
+                    "<p>" + html_escape(m->body.value("text", "")) + "</p><form method=\"post\" action=\"" + self +
+                        "\"><label>确认人<input name=\"by\" required></label><label>响应人（谁去处理）<input "
+                        "name=\"responder\" required></label><label>预计到达时间（如 2026-11-30T20:00:00+08:00）<input "
+                        "name=\"eta\"></label><button>确认</button></form>");
+      nlohmann::json body = {{"by", form["by"]}, {"responder", form["responder"]}};
+      if (!form["eta"].empty()) body["eta"] = form["eta"];
+      const auto done = tickets_.acknowledge_escalation(parts[2], body);
+      return html(beasthttp::status::ok, "已确认", "<p>工单 " + html_escape(done.ticket_id) + " 的督办已由 " +
+                                                     html_escape(done.acknowledged_by) + " 确认。谢谢。</p>");
+    }
+    const auto t = store_.get(parts[2]);
+    if (!t) return html(beasthttp::status::not_found, "未找到", "<p>没有这张工单。</p>");
+    if (req.method() != beasthttp::verb::post)
+      return html(beasthttp::status::ok, "签收工单 " + t->id,
+                  "<p>请先与来电人联系，再签收。</p><form method=\"post\" action=\"" + self +
+                      "\"><label>签收人<input name=\"by\" required></label><label>联系情况<input name=\"note\" "
+                      "value=\"已联系来电人\"></label><button>签收</button></form>");
+    const auto done = tickets_.apply(t->id, {{"type", "acknowledge"}, {"by", form["by"]}, {"note", form["note"]}});
+    return html(beasthttp::status::ok, "已签收", "<p>工单 " + html_escape(done.id) + " 已签收。</p>");
+  } catch (const EventError& e) {
+    return html(static_cast<beasthttp::status>(e.status), "未能完成", "<p>" + html_escape(e.what()) + "</p>");
+  }
+}
+
 http::Response Api::handle(const http::Request& req, const boost::asio::ip::address& remote) {
+  // Signed links work from anywhere (a coordinator's phone): the signature is the credential.
+  if (std::string_view(req.target()).starts_with("/links/")) {
+    try {
+      return handle_link(req);
+    } catch (const StoreError& e) {
+      return error(503, "store_unavailable", "the store cannot commit now; try again");
+    } catch (const std::exception& e) {
+      spdlog::error("api: link: {}", e.what());
+      return error(500, "internal", "internal error");
+    }
+  }
   const bool mapped_loopback =
       remote.is_v6() && remote.to_v6().is_v4_mapped() &&
       boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, remote.to_v6()).is_loopback();
@@ -146,10 +255,39 @@ http::Response Api::route(const http::Request& req) {
     return text(ok ? beasthttp::status::ok : beasthttp::status::service_unavailable, ok ? "ready\n" : "not ready\n");
   }
   if (path == "/metrics") return text(beasthttp::status::ok, probes_.metrics ? probes_.metrics() : "", "text/plain; version=0.0.4; charset=utf-8");
+  // The web UIs (issue 7): the ticket pane, the SLA board and their shared modules, compiled in.
+  if (http::StaticFiles::builtin().handles(path)) return http::StaticFiles::builtin().serve(req);
 
   if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") return error(404, "not_found", "no such resource");
   const std::string resource = parts.size() > 2 ? parts[2] : "";
 
+  if (resource == "classify" && parts.size() == 3) {
+    // The same code as the call path (CallRouter::plan): labels, reasons, flags, whether it opens a ticket.
+    if (method != beasthttp::verb::post) return error(405, "method", "POST only");
+    if (!probes_.classify) return error(503, "unavailable", "classification is not wired in this process");
+    http::Response err;
+    auto body = parse_body(req, err);
+    if (!body) return err;
+    CallFacts facts;
+    for (const auto& [key, dst] : std::initializer_list<std::pair<const char*, std::string*>>{
+             {"text", &facts.asr_text}, {"ivr_digits", &facts.ivr_digits}, {"caller", &facts.caller},
+             {"language", &facts.language}, {"region_code", &facts.region_hint}}) {
+      if (!body->contains(key)) continue;
+      if (!(*body)[key].is_string()) return error(400, "bad_field", std::string(key) + " must be a string", key);
+      *dst = (*body)[key].get<std::string>();
+    }
+    if (!body->contains("text")) return error(400, "bad_field", "text is required", "text");
+    facts.call_id = "api-classify";
+    return json_response(beasthttp::status::ok, probes_.classify(facts));
+  }
+  if (resource == "rules" && parts.size() == 4 && parts[3] == "reload") {
+    if (method != beasthttp::verb::post) return error(405, "method", "POST only");
+    if (!probes_.reload_rules) return error(503, "unavailable", "rules reload is not wired in this process");
+    const auto r = probes_.reload_rules();
+    if (!r.value("ok", false))
+      return error(422, "rules_invalid", r.value("message", "") + " (the previous rules stay in force)", "rules");
+    return json_response(beasthttp::status::ok, r);
+  }
   if (resource == "tickets" && parts.size() == 3) {
     if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
     TicketFilter f;
@@ -229,6 +367,73 @@ http::Response Api::route(const http::Request& req) {
     const auto m = tickets_.acknowledge_escalation(parts[3], *body);
     return json_response(beasthttp::status::ok, {{"message_id", m.id}, {"ticket_id", m.ticket_id}, {"level", m.level},
                                                  {"acknowledged_by", m.acknowledged_by}});
+  }
+  if (resource == "events" && parts.size() == 3) {
+    // Server-Sent Events: the server hands the connection to the SseHub (routing/http/sse.h).
+    if (method != beasthttp::verb::get) return error(405, "method", "GET only");
+    return http::sse_head();
+  }
+  if (resource == "regions" && parts.size() == 3) {
+    // The place picker: regions by name or code prefix (routing/dispatch/regions.h).
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
+    int limit = 20;
+    if (auto it = params.find("limit"); it != params.end()) {
+      auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+      if (ec != std::errc() || p != it->second.data() + it->second.size() || limit < 1 || limit > 200)
+        return error(400, "bad_param", "limit must be a whole number from 1 to 200", "limit");
+    }
+    const std::string q = params.count("q") ? params.at("q") : "";
+    if (q.size() > 64) return error(400, "bad_param", "q is too long", "q");
+    nlohmann::json arr = nlohmann::json::array();
+    if (q.empty()) {
+      // No text: the leagues (盟市) of the table (Inner Mongolia, 15xx), for the board's region filter.
+      for (int i = 1; i <= 99 && static_cast<int>(arr.size()) < limit; ++i) {
+        const std::string code = "15" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+        if (const Region* r = Regions::builtin().find(code); r && r->level == "league")
+          arr.push_back({{"code", r->code}, {"name", r->name}, {"full_name", Regions::builtin().full_name(code)},
+                         {"level", r->level}});
+      }
+    }
+    for (const auto& m : Regions::builtin().search(q, static_cast<size_t>(limit)))
+      arr.push_back({{"code", m.code}, {"name", m.name}, {"full_name", m.full_name}, {"level", m.level}});
+    return json_response(beasthttp::status::ok, {{"regions", arr}});
+  }
+  if (resource == "recompute" && parts.size() == 3) {
+    // Issue 5: recompute open tickets' deadlines under the current policy, on purpose; reports what moved.
+    if (method != beasthttp::verb::post) return error(405, "method", "POST only");
+    http::Response err;
+    auto body = parse_body(req, err);
+    if (!body) return err;
+    RecomputeRequest rq;
+    for (const char* k : {"only_provisional", "dry_run"})
+      if (body->contains(k) && !(*body)[k].is_boolean())
+        return error(400, "bad_field", std::string(k) + " must be true or false", k);
+    for (const char* k : {"by", "reason"})
+      if (body->contains(k) && !(*body)[k].is_string()) return error(400, "bad_field", std::string(k) + " must be a string", k);
+    rq.only_provisional = body->value("only_provisional", false);
+    rq.dry_run = body->value("dry_run", false);
+    rq.by = body->value("by", std::string("operator"));
+    rq.reason = body->value("reason", std::string("recompute requested through the API"));
+    return json_response(beasthttp::status::ok, tickets_.recompute(rq));
+  }
+  if (resource == "calendar" && parts.size() == 3) {
+    // Issue 5: how long the working-day calendars last, and how many deadlines are provisional.
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
+    const auto cs = calendar_status(tickets_.policy().calendar(), now);
+    TicketFilter pf;
+    pf.provisional_only = true;
+    return json_response(beasthttp::status::ok,
+                         {{"last_year", cs.last_year}, {"days_left", cs.days_left}, {"warning", cs.warn},
+                          {"message", cs.message}, {"policy_version", tickets_.policy().version()},
+                          {"provisional_tickets", store_.count(pf)}});
+  }
+  if (resource == "outbox" && parts.size() == 5 && parts[4] == "retry") {
+    // a dead letter (or a pending message) put back in line now, attempts reset
+    if (method != beasthttp::verb::post) return error(405, "method", "POST only");
+    if (!valid_id(parts[3]) || !probes_.retry_message) return error(404, "not_found", "no message " + parts[3]);
+    if (!probes_.retry_message(parts[3])) return error(404, "not_found", "no undelivered message " + parts[3]);
+    const auto m = store_.message(parts[3]);
+    return json_response(beasthttp::status::ok, {{"id", m->id}, {"state", m->state}, {"attempts", m->attempts}});
   }
   if (resource == "outbox" && parts.size() == 3) {
     if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");

@@ -5,6 +5,9 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "routing/classify/call_facts.h"
 #include "routing/common/clock.h"
 #include "routing/http/server.h"
 #include "routing/storage/ticket_store.h"
@@ -17,6 +20,12 @@ class Api {
   struct Probes {
     std::function<bool()> ready;           ///< SIP bound and store writable
     std::function<std::string()> metrics;  ///< Prometheus text
+    /// POST /api/v1/classify: the call path's decision for these facts (labels, reasons, flags, ticketed, queue).
+    std::function<nlohmann::json(const CallFacts&)> classify;
+    /// POST /api/v1/rules/reload: {"ok", "message", "rules"}; when ok is false the old rules stay.
+    std::function<nlohmann::json()> reload_rules;
+    /// POST /api/v1/outbox/{id}/retry: puts a dead or pending message back in line; false = no such message.
+    std::function<bool(const std::string&)> retry_message;
   };
   Api(TicketService& tickets, TicketStore& store, const Clock& clock, Probes probes);
 
@@ -25,6 +34,8 @@ class Api {
 
  private:
   http::Response route(const http::Request& req);
+  /// /links/ack/{message id} and /links/signoff/{ticket id}: GET a small form, POST it (routing/http/links.h).
+  http::Response handle_link(const http::Request& req);
   TicketService& tickets_;
   TicketStore& store_;
   const Clock& clock_;

@@ -13,10 +13,12 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+using Streams = std::map<std::string, StreamSink>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& handler, std::size_t body_limit)
-      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit) {}
+  Session(tcp::socket socket, const Handler& handler, std::size_t body_limit, std::shared_ptr<const Streams> streams)
+      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit), streams_(std::move(streams)) {}
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -59,6 +61,19 @@ class Session : public std::enable_shared_from_this<Session> {
       res.set(beast::http::field::content_type, "application/json; charset=utf-8");
       res.body() = R"({"error":{"code":"internal","message":"internal error","field":""}})";
     }
+    if (const auto marker = res.find(kStreamMarker); marker != res.end()) {
+      const std::string name(marker->value());
+      res.erase(kStreamMarker);
+      if (const auto sink = streams_->find(name); sink != streams_->end()) {
+        // The stream owns the connection from here; this session ends with this handler.
+        stream_.expires_never();
+        res.version(req.version());
+        return sink->second(stream_.release_socket(), req, std::move(res));
+      }
+      res = Response{beast::http::status::service_unavailable, req.version()};
+      res.set(beast::http::field::content_type, "application/json; charset=utf-8");
+      res.body() = R"({"error":{"code":"no_stream","message":"this server has no such stream","field":""}})";
+    }
     res.version(req.version());
     res.keep_alive(req.keep_alive() && res.keep_alive());
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
@@ -87,6 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Response> res_;
   Handler handler_;  // a copy: the session may outlive the server during shutdown
   std::size_t body_limit_;
+  std::shared_ptr<const Streams> streams_;
 };
 
 }  // namespace
@@ -98,7 +114,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void accept() {
     acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), self->handler, self->body_limit)->run();
+      if (!ec) std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams)->run();
       self->accept();
     });
   }
@@ -108,6 +124,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   unsigned short port;
   Handler handler;
   std::size_t body_limit;
+  std::shared_ptr<Streams> streams = std::make_shared<Streams>();
 };
 
 HttpServer::HttpServer(net::io_context& io, std::string host, unsigned short port, Handler handler,
@@ -134,6 +151,8 @@ void HttpServer::stop() {
     impl->acceptor.close(ec);
   });
 }
+
+void HttpServer::add_stream(const std::string& name, StreamSink sink) { (*impl_->streams)[name] = std::move(sink); }
 
 unsigned short HttpServer::port() const {
   beast::error_code ec;

@@ -3,11 +3,13 @@
 // connection that owns its socket, buffer and parser, with a read deadline and a body limit, keep-alive,
 // and a handler from request to response that knows no sockets.
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
 namespace assist::http {
@@ -16,6 +18,14 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 /// Maps a request (and the client's address) to a response. Must not throw for any input.
 using Handler = std::function<Response(const Request&, const boost::asio::ip::address& remote)>;
+
+/// A streaming answer (Server-Sent Events): the handler returns the response head it wants with this
+/// header naming a stream (`mark_stream`); the server strips it, writes nothing itself and hands the
+/// connection, the request and that head to the sink registered under the name (HttpServer::add_stream).
+/// With no such sink the client gets 503.
+inline constexpr const char* kStreamMarker = "X-Assist-Stream";
+inline void mark_stream(Response& res, const std::string& name) { res.set(kStreamMarker, name); }
+using StreamSink = std::function<void(boost::asio::ip::tcp::socket socket, const Request& req, Response head)>;
 
 class HttpServer {
  public:
@@ -27,6 +37,8 @@ class HttpServer {
   void start();
   void stop();
   unsigned short port() const;
+  /// Registers the sink for responses marked with stream `name` (before start()).
+  void add_stream(const std::string& name, StreamSink sink);
 
   struct Impl;
 

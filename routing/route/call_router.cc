@@ -12,11 +12,11 @@ CallRouter::CallRouter(std::shared_ptr<const Classifier> classifier, RouteTable 
 
 CallRouter::Plan CallRouter::plan(const CallFacts& facts) const {
   Plan p;
-  const auto classifier = std::atomic_load(&classifier_);
+  const auto classifier = this->classifier();
   p.labels = classifier->classify(facts);
   const bool general = p.labels.category == "not_social_assistance";
   const bool unsure = p.labels.confidence < classifier->min_confidence() || p.labels.language == "mn" ||
-                      p.labels.social_menu;
+                      p.labels.social_menu || p.labels.unsure;
   p.ticketed = !general || unsure;
   p.route = table_.route(general && p.ticketed ? "unsure" : p.labels.category, p.labels.urgency, p.labels.language);
   return p;

@@ -8,6 +8,7 @@
 // social-assistance IVR menu; such a call goes to the general queue with no ticket.
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "routing/classify/classifier.h"
 #include "routing/route/route_table.h"
@@ -25,7 +26,15 @@ class CallRouter final : public sip::RedirectHandler {
   bool ready() const override { return ready_.load(); }
   void set_ready(bool r) { ready_.store(r); }
   /// Swaps the rules (reload); calls in flight keep the classifier they started with.
-  void set_classifier(std::shared_ptr<const Classifier> c) { std::atomic_store(&classifier_, std::move(c)); }
+  void set_classifier(std::shared_ptr<const Classifier> c) {
+    std::lock_guard lock(classifier_mu_);
+    classifier_ = std::move(c);
+  }
+  /// The classifier in force (a call keeps the one it started with).
+  std::shared_ptr<const Classifier> classifier() const {
+    std::lock_guard lock(classifier_mu_);
+    return classifier_;
+  }
 
   /// The decision for a call without I/O: the labels, whether it is ticketed, and the route.
   struct Plan {
@@ -40,6 +49,7 @@ class CallRouter final : public sip::RedirectHandler {
   std::uint64_t store_failures() const { return store_failures_; }
 
  private:
+  mutable std::mutex classifier_mu_;  // guards the pointer only (std::atomic_load on shared_ptr is deprecated in C++20)
   std::shared_ptr<const Classifier> classifier_;
   RouteTable table_;
   TicketService& tickets_svc_;

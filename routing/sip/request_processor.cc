@@ -3,9 +3,6 @@
 #include "routing/sip/response.h"
 
 namespace assist::sip {
-namespace {
-constexpr int kDefaultRetryAfter = 5;  // seconds, for 503s we make up ourselves
-}
 
 RequestProcessor::RequestProcessor(const SipServerConfig& config, InviteTransactionTable& table)
     : config_(config), table_(table) {}
@@ -69,7 +66,7 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";
 }
 
-ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, bool ready, Instant now) {
+ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, bool ready, Instant now, Shed shed) {
   ProcessResult r;
   SipMessage msg;
   if (!msg.parse(bytes, from.transport == Transport::tcp)) {
@@ -88,7 +85,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
   }
   switch (msg.method_id) {
     case Method::invite:
-      on_invite(msg, from, ready, now, r);
+      on_invite(msg, from, ready, now, shed, r);
       break;
     case Method::ack:
       on_ack(msg, now);
@@ -98,11 +95,11 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
       break;
     case Method::options:
       ++stats.options;
-      if (ready)
+      if (ready && shed != Shed::new_requests)
         r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 200, {}, make_tag(), true)});
       else
         r.send.push_back(Outgoing{response_destination(msg, from),
-                                  respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+                                  respond(msg, from, 503, {}, make_tag(), false, config_.retry_after_s)});
       break;
     default:
       r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 405, {}, make_tag(), true)});
@@ -111,13 +108,18 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
   return r;
 }
 
-void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool ready, Instant now, ProcessResult& r) {
-  ++stats.invites;
+void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool ready, Instant now, Shed shed,
+                                 ProcessResult& r) {
   std::string key = transaction_key(msg);
   if (auto* tx = table_.find(key)) {
     // A retransmission (RFC 3261 §17.2.1): Proceeding -> 100 Trying, Completed -> the same final
-    // response again, Confirmed -> absorbed.
+    // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
+    // client retransmits again, and our own Timer G retransmits the final response anyway.
     ++stats.retransmissions;
+    if (shed != Shed::none) {
+      ++stats.shed_retransmissions;
+      return;
+    }
     if (tx->state == TxState::completed) {
       r.send.push_back(Outgoing{tx->to, tx->response});
     } else if (tx->state == TxState::proceeding) {
@@ -126,16 +128,17 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool r
     }
     return;
   }
+  ++stats.invites;
   Destination dest = response_destination(msg, from);
-  if (!ready) {
+  if (!ready || shed == Shed::new_requests) {
     ++stats.overload;
-    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, config_.retry_after_s)});
     return;
   }
   auto* tx = table_.create(std::move(key), dest, from.transport == Transport::tcp, now);
   if (!tx) {
     ++stats.overload;
-    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, kDefaultRetryAfter)});
+    r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, config_.retry_after_s)});
     return;
   }
   tx->to_tag = make_tag();
@@ -194,7 +197,7 @@ std::vector<Outgoing> RequestProcessor::decide(std::uint64_t id, const RedirectD
   parts.server = config_.server_header;
   parts.headers = &decision.headers;
   if (decision.status == 302 || (decision.status >= 300 && decision.status < 400)) parts.contact = decision.contact;
-  if (decision.status == 503) parts.retry_after = decision.retry_after > 0 ? decision.retry_after : kDefaultRetryAfter;
+  if (decision.status == 503) parts.retry_after = decision.retry_after > 0 ? decision.retry_after : config_.retry_after_s;
   std::string bytes = response_from_common(decision.status, {}, common, parts);
   table_.complete(*tx, bytes, now);
   return {Outgoing{tx->to, std::move(bytes)}};

@@ -36,6 +36,13 @@ struct ProcessResult {
   CallFacts facts;                     ///< its facts (valid when `invite`)
 };
 
+/// How far behind the server is (sip_server: the age of a datagram in the socket queue).
+enum class Shed {
+  none,
+  retransmissions,  ///< drop retransmitted requests
+  new_requests,     ///< and answer new INVITEs / OPTIONS 503 Retry-After without calling the handler
+};
+
 class RequestProcessor {
  public:
   /// `stats` is updated (not thread-safe: the owner snapshots under its own strand or uses atomics).
@@ -43,7 +50,7 @@ class RequestProcessor {
 
   /// Handles one message (one datagram, or one framed TCP message). `ready` = the handler's ready().
   /// Responses (status lines) give nothing; malformed requests give 400/505/416 when addressable.
-  ProcessResult handle(std::string_view bytes, const Peer& from, bool ready, Instant now);
+  ProcessResult handle(std::string_view bytes, const Peer& from, bool ready, Instant now, Shed shed = Shed::none);
 
   /// The handler's decision for the transaction `id` (from ProcessResult::invite). Returns the final
   /// response to send, or nothing when the transaction is gone or already answered (e.g. CANCELed).
@@ -57,7 +64,7 @@ class RequestProcessor {
   std::string respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
                       std::string_view to_tag = {}, bool allow = false, int retry_after = 0);
   void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
-  void on_invite(const SipMessage& req, const Peer& from, bool ready, Instant now, ProcessResult& r);
+  void on_invite(const SipMessage& req, const Peer& from, bool ready, Instant now, Shed shed, ProcessResult& r);
   void on_ack(const SipMessage& req, Instant now);
   void on_cancel(const SipMessage& req, const Peer& from, Instant now, ProcessResult& r);
 

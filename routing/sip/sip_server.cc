@@ -4,7 +4,11 @@
 // after the server is gone.
 #include "routing/sip/sip_server.h"
 
+#include <sys/socket.h>
+#include <time.h>
+
 #include <array>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -101,26 +105,35 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
   std::string buf;
   std::array<char, 16384> rd{};
   std::deque<std::string> wq;
+  std::size_t queued = 0;
   bool closed = false;
 };
 
 struct Core : std::enable_shared_from_this<Core> {
   Core(asio::io_context& io, SipServerConfig cfg, RedirectHandler& h, const Clock& c)
       : io(io), strand(asio::make_strand(io)), config(std::move(cfg)), handler(h), clock(c),
-        filter(config.allow), table(TransactionTimers{}, config.max_transactions), processor(config, table),
+        filter(config.allow), limiter(config.rate_limit), table(TransactionTimers{}, config.max_transactions), processor(config, table),
         timer(strand) {}
 
+  // Datagrams are read in batches with recvmmsg, each with its kernel receive timestamp
+  // (SO_TIMESTAMPNS): how long it waited in the socket queue decides whether it is shed (overload).
+  static constexpr int kBatch = 32;
   struct UdpListener {
     std::unique_ptr<udp::socket> sock;
-    udp::endpoint sender;
-    std::array<char, 65536> buf{};
+    std::vector<char> bufs = std::vector<char>(std::size_t(kBatch) * 65536);
+    std::array<sockaddr_storage, kBatch> from{};
+    std::array<std::array<char, 64>, kBatch> ctl{};
+    std::array<iovec, kBatch> iov{};
+    std::array<mmsghdr, kBatch> msgs{};
   };
 
   void start();
   void stop();
   void udp_receive(std::size_t i);
   void accept(std::size_t i);
-  void on_message(std::string_view bytes, const Peer& from);
+  void on_message(std::string_view bytes, const Peer& from, Shed shed = Shed::none);
+  void udp_drain(std::size_t i);
+  bool admit(const Peer& p);
   void on_decision(std::uint64_t id, RedirectDecision d);
   void send(std::vector<Outgoing>& out);
   void rearm();
@@ -136,6 +149,7 @@ struct Core : std::enable_shared_from_this<Core> {
   RedirectHandler& handler;
   const Clock& clock;
   SourceFilter filter;
+  RateLimiter limiter;
   InviteTransactionTable table;
   RequestProcessor processor;  // its stats are guarded by `mu`
   mutable std::mutex mu;
@@ -167,7 +181,9 @@ void Core::start() {
       if (!ec) u->sock->bind(ep, ec);
       if (ec) throw std::system_error(ec, "sip: cannot bind " + where);
       u->sock->non_blocking(true);
-      u->sock->set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+      u->sock->set_option(asio::socket_base::receive_buffer_size(config.udp_receive_buffer), ec);
+      int on = 1;
+      ::setsockopt(u->sock->native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
       ports[i] = u->sock->local_endpoint().port();
       udps[i] = std::move(u);
     } else if (l.transport == "tcp") {
@@ -209,23 +225,73 @@ void Core::stop() {
 }
 
 void Core::udp_receive(std::size_t i) {
-  auto* u = udps[i].get();
   auto self = shared_from_this();
-  u->sock->async_receive_from(asio::buffer(u->buf), u->sender,
-                              [self, i, u](boost::system::error_code ec, std::size_t n) {
+  udps[i]->sock->async_wait(udp::socket::wait_read, [self, i](boost::system::error_code ec) {
     if (self->stopped || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      Peer p{u->sender.address(), u->sender.port(), Transport::udp, 0, i};
-      if (n > self->config.max_message_bytes) {
-        self->count(&SipStats::malformed);
-      } else if (!self->filter.allowed(p.address)) {
-        self->count(&SipStats::refused_sources);
-      } else {
-        self->on_message(std::string_view(u->buf.data(), n), p);
-      }
-    }
-    self->udp_receive(i);
+    if (!ec) self->udp_drain(i);
+    if (!self->stopped) self->udp_receive(i);
   });
+}
+
+bool Core::admit(const Peer& p) {
+  if (!filter.allowed(p.address)) {
+    count(&SipStats::refused_sources);
+    return false;
+  }
+  if (!limiter.allow(p.address, clock.now())) {
+    count(&SipStats::rate_limited);
+    return false;
+  }
+  return true;
+}
+
+// Reads what is queued on the socket, a batch at a time, up to a budget (so timers and TCP get their
+// turn), and handles each datagram according to how long it waited in the kernel's queue.
+void Core::udp_drain(std::size_t i) {
+  auto* u = udps[i].get();
+  const int fd = u->sock->native_handle();
+  for (int round = 0; round < 4 && !stopped; ++round) {
+    for (int k = 0; k < kBatch; ++k) {
+      u->iov[k] = iovec{u->bufs.data() + std::size_t(k) * 65536, 65536};
+      auto& h = u->msgs[k].msg_hdr;
+      h = msghdr{};
+      h.msg_name = &u->from[k];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &u->iov[k];
+      h.msg_iovlen = 1;
+      h.msg_control = u->ctl[k].data();
+      h.msg_controllen = u->ctl[k].size();
+      u->msgs[k].msg_len = 0;
+    }
+    const int n = ::recvmmsg(fd, u->msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    for (int k = 0; k < n && !stopped; ++k) {
+      auto& h = u->msgs[k].msg_hdr;
+      const std::size_t len = u->msgs[k].msg_len;
+      if (h.msg_flags & MSG_TRUNC || len > config.max_message_bytes) {
+        count(&SipStats::malformed);
+        continue;
+      }
+      udp::endpoint ep;
+      std::memcpy(ep.data(), &u->from[k], std::min<std::size_t>(h.msg_namelen, sizeof(sockaddr_storage)));
+      Peer p{ep.address(), ep.port(), Transport::udp, 0, i};
+      if (!admit(p)) continue;
+      Shed shed = Shed::none;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          // its age now, not when the batch was read: the batch's earlier calls took their time too
+          timespec now{}, ts;
+          ::clock_gettime(CLOCK_REALTIME, &now);
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          const long long waited_ms = (now.tv_sec - ts.tv_sec) * 1000LL + (now.tv_nsec - ts.tv_nsec) / 1000000;
+          if (waited_ms > config.queue_delay_ms) shed = Shed::new_requests;
+          else if (waited_ms * 2 > config.queue_delay_ms) shed = Shed::retransmissions;
+        }
+      }
+      on_message(std::string_view(u->bufs.data() + std::size_t(k) * 65536, len), p, shed);
+    }
+    if (n < kBatch) return;
+  }
 }
 
 void Core::accept(std::size_t i) {
@@ -254,11 +320,11 @@ void Core::accept(std::size_t i) {
   });
 }
 
-void Core::on_message(std::string_view bytes, const Peer& from) {
+void Core::on_message(std::string_view bytes, const Peer& from, Shed shed) {
   ProcessResult r;
   {
     std::lock_guard lock(mu);
-    r = processor.handle(bytes, from, handler.ready(), clock.now());
+    r = processor.handle(bytes, from, handler.ready(), clock.now(), shed);
   }
   send(r.send);
   if (r.invite) {
@@ -266,6 +332,11 @@ void Core::on_message(std::string_view bytes, const Peer& from) {
     auto id = *r.invite;
     auto ex = strand;
     handler.on_invite(std::move(r.facts), [weak, id, ex](RedirectDecision d) {
+      // decided at once, on our strand (the usual case): answer now, not after the rest of the batch
+      if (ex.running_in_this_thread()) {
+        if (auto self = weak.lock()) self->on_decision(id, std::move(d));
+        return;
+      }
       asio::post(ex, [weak, id, d = std::move(d)]() mutable {
         if (auto self = weak.lock()) self->on_decision(id, std::move(d));
       });
@@ -404,12 +475,23 @@ void TcpConnection::frame() {
     if (buf.size() < total) return;
     std::string msg = buf.substr(0, total);
     buf.erase(0, total);
+    if (!c->limiter.allow(peer.address, c->clock.now())) {
+      c->count(&SipStats::rate_limited);
+      continue;
+    }
     c->on_message(msg, peer);
   }
 }
 
 void TcpConnection::send(std::string bytes) {
   if (closed) return;
+  if (auto c = core.lock()) {
+    queued += bytes.size();
+    if (queued > c->config.max_tcp_write_bytes) {  // the peer does not read: bounded, not growing
+      c->count(&SipStats::overload);
+      return close();
+    }
+  }
   wq.push_back(std::move(bytes));
   if (wq.size() == 1) do_write();
 }
@@ -418,6 +500,7 @@ void TcpConnection::do_write() {
   asio::async_write(sock, asio::buffer(wq.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
     if (self->closed) return;
     if (ec) return self->close();
+    self->queued -= self->wq.front().size();
     self->wq.pop_front();
     if (!self->wq.empty()) self->do_write();
   });

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "routing/common/clock.h"
+#include "routing/sip/rate_limiter.h"
 #include "routing/sip/redirect_handler.h"
 
 namespace assist::sip {
@@ -41,12 +42,22 @@ struct SipServerConfig {
   std::size_t max_tcp_connections = 1024;
   int tcp_idle_timeout_s = 300;
   std::string server_header = "assistline";
+  RateLimit rate_limit;                    ///< per source address (`sip.rate_limit`); over it, dropped and counted
+  /// Overload (`sip.overload`): a UDP datagram that waited in the socket queue longer than
+  /// `queue_delay_ms` (kernel receive timestamp) is shed: a new INVITE or OPTIONS gets 503 with
+  /// Retry-After (no ticket), a retransmission is dropped; past half that delay retransmissions are
+  /// already dropped. The queue itself is bounded by the socket buffer (`udp_receive_buffer`).
+  int queue_delay_ms = 100;
+  int retry_after_s = 5;
+  int udp_receive_buffer = 4 << 20;
+  std::size_t max_tcp_write_bytes = 1 << 20;  ///< a connection that does not read its responses is closed
 };
 
 /// Counters for /metrics.
 struct SipStats {
   std::uint64_t requests = 0, invites = 0, retransmissions = 0, acks = 0, responses_sent = 0,
-                malformed = 0, refused_sources = 0, options = 0, cancels = 0, overload = 0;
+                malformed = 0, refused_sources = 0, options = 0, cancels = 0, overload = 0,
+                rate_limited = 0, shed_retransmissions = 0;
   std::size_t transactions = 0;
 };
 

@@ -2,6 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "routing/common/resources.h"
@@ -127,26 +132,98 @@ void WorkingDayCalendar::load_year_yaml(std::string_view yaml, std::string_view 
   listed_.merge(found);
 }
 
+namespace {
+// The year a calendar file's name carries (cn-YYYY.yaml), or 0.
+int year_of_name(std::string_view path) {
+  const auto name = path.substr(path.rfind('/') + 1);
+  int named = 0;
+  if (name.size() == 12 && name.starts_with("cn-") && name.ends_with(".yaml"))
+    for (char ch : name.substr(3, 4)) named = (ch >= '0' && ch <= '9') ? named * 10 + (ch - '0') : -100000;
+  return named > 0 ? named : 0;
+}
+
+std::shared_ptr<const WorkingDayCalendar> build(const std::vector<std::pair<std::string, std::string>>& files) {
+  auto c = std::make_shared<WorkingDayCalendar>();
+  for (const auto& [path, data] : files) {
+    const int named = year_of_name(path);
+    if (named <= 0) throw CalendarError(path + ":0: (file): name is not cn-YYYY.yaml");
+    if (c->has_year(named)) throw CalendarError(path + ":0: year: loaded twice");
+    c->load_year_yaml(data, path);
+    if (!c->has_year(named)) throw CalendarError(path + ":0: year: differs from the file name's year");
+  }
+  return c;
+}
+
+std::vector<std::pair<std::string, std::string>> embedded_files() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& e : resources::under("ops/calendars/"))
+    if (e.path.ends_with(".yaml")) out.emplace_back(std::string(e.path), std::string(e.data));
+  return out;
+}
+}  // namespace
+
 std::shared_ptr<const WorkingDayCalendar> WorkingDayCalendar::builtin() {
-  static const std::shared_ptr<const WorkingDayCalendar> cal = [] {
-    auto c = std::make_shared<WorkingDayCalendar>();
-    for (const auto& e : resources::under("ops/calendars/")) {
-      if (!e.path.ends_with(".yaml")) continue;
-      // The file's name carries its year (cn-YYYY.yaml); it must agree with the `year` inside.
-      const auto name = e.path.substr(e.path.rfind('/') + 1);
-      int named = 0;
-      if (name.size() == 12 && name.starts_with("cn-"))
-        for (char ch : name.substr(3, 4))
-          named = (ch >= '0' && ch <= '9') ? named * 10 + (ch - '0') : -100000;
-      if (named <= 0) throw CalendarError(std::string(e.path) + ":0: (file): name is not cn-YYYY.yaml");
-      if (c->has_year(named)) throw CalendarError(std::string(e.path) + ":0: year: loaded twice");
-      c->load_year_yaml(e.data, e.path);
-      if (!c->has_year(named))
-        throw CalendarError(std::string(e.path) + ":0: year: differs from the file name's year");
-    }
-    return std::shared_ptr<const WorkingDayCalendar>(std::move(c));
-  }();
+  static const std::shared_ptr<const WorkingDayCalendar> cal = build(embedded_files());
   return cal;
+}
+
+std::shared_ptr<const WorkingDayCalendar> WorkingDayCalendar::with_folder(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> extra;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw CalendarError(dir + ":0: (folder): cannot read: " + ec.message());
+  for (const auto& f : it) {
+    const auto p = f.path().string();
+    if (!p.ends_with(".yaml")) continue;
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw CalendarError(p + ":0: (file): cannot read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    extra.emplace_back(p, ss.str());
+  }
+  std::sort(extra.begin(), extra.end());
+  std::vector<std::pair<std::string, std::string>> files;
+  for (auto& e : embedded_files()) {
+    const int y = year_of_name(e.first);
+    if (std::none_of(extra.begin(), extra.end(), [&](const auto& x) { return year_of_name(x.first) == y; }))
+      files.push_back(std::move(e));
+  }
+  files.insert(files.end(), extra.begin(), extra.end());
+  return build(files);
+}
+
+std::uint64_t WorkingDayCalendar::fingerprint() const {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&](std::int64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= std::uint64_t(v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  for (int y : years_) mix(y);
+  for (const auto& [d, off] : listed_) mix(d.time_since_epoch().count() * 2 + (off ? 1 : 0));
+  return h;
+}
+
+CalendarStatus calendar_status(const WorkingDayCalendar& cal, Instant now, int warn_days) {
+  CalendarStatus s;
+  s.last_year = cal.last_year();
+  const auto today = sys_days{shanghai_date(now)};
+  const auto end = sys_days{year_month_day{year(s.last_year + 1), January, day(1)}};
+  s.days_left = s.last_year == 0 ? 0 : int(std::max<std::int64_t>(0, (end - today).count()));
+  s.warn = s.days_left <= warn_days;
+  if (s.last_year == 0)
+    s.message = "no working-day calendar is loaded: every working-day deadline is provisional (weekdays only)";
+  else if (s.days_left == 0)
+    s.message = "the last working-day calendar is " + std::to_string(s.last_year) +
+                ": deadlines in later years are provisional (weekdays only) until ops/calendars/cn-" +
+                std::to_string(s.last_year + 1) + ".yaml is added";
+  else if (s.warn)
+    s.message = "the working-day calendar ends with " + std::to_string(s.last_year) + " (" +
+                std::to_string(s.days_left) + " days left): add ops/calendars/cn-" + std::to_string(s.last_year + 1) +
+                ".yaml from the State Council's notice; deadlines reaching into " + std::to_string(s.last_year + 1) +
+                " are provisional (weekdays only) until then, and are recomputed when it is loaded";
+  return s;
 }
 
 bool WorkingDayCalendar::has_year(int y) const { return years_.contains(y); }

@@ -55,6 +55,12 @@ class WorkingDayCalendar {
   /// The built-in calendars (every ops/calendars/cn-YYYY.yaml compiled in), loaded once. Throws
   /// CalendarError when an embedded file is broken or its name's year differs from its `year`.
   static std::shared_ptr<const WorkingDayCalendar> builtin();
+  /// The built-in calendars plus every cn-YYYY.yaml in folder `dir` (a file there replaces the built-in
+  /// file of its year: a new year arrives without a rebuild). Throws CalendarError naming the file; a
+  /// folder that cannot be read is an error too.
+  static std::shared_ptr<const WorkingDayCalendar> with_folder(const std::string& dir);
+  /// A short fingerprint of what is loaded (years and listed days), for the policy version.
+  std::uint64_t fingerprint() const;
 
   bool has_year(int year) const;
   /// The last year with a calendar, or 0 when none.
@@ -81,5 +87,15 @@ class WorkingDayCalendar {
   std::set<int> years_;                           // years that have a file
   std::map<std::chrono::sys_days, bool> listed_;  // listed day -> off? (all years, one map)
 };
+
+/// How long the loaded calendars last, seen from `now` (issue 5: operators are warned 60 days before
+/// the last calendar year runs out, and alerted once deadlines become provisional).
+struct CalendarStatus {
+  int last_year = 0;      ///< last year with a file (0 = none)
+  int days_left = 0;      ///< days from today (Shanghai) to the end of last_year, 0 when already past
+  bool warn = false;      ///< days_left <= warn_days
+  std::string message;    ///< one clear line for the log and the API ("" when nothing to say)
+};
+CalendarStatus calendar_status(const WorkingDayCalendar& cal, Instant now, int warn_days = 60);
 
 }  // namespace assist

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <stdexcept>
 
 namespace assist {
@@ -154,6 +155,38 @@ SlaPolicy::SlaPolicy(std::vector<LimitRule> limits, std::shared_ptr<const Workin
     : limits_(std::move(limits)), calendar_(std::move(calendar)), hours_(std::move(hours)) {
   if (limits_.empty()) throw SlaError("sla.limits: empty");
   if (!calendar_) throw std::invalid_argument("SlaPolicy: no calendar");
+  std::uint64_t h = calendar_->fingerprint();
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  for (const auto& r : limits_) mix(describe(r));
+  for (const auto& w : hours_.windows) mix(std::to_string(w.start.count()) + "-" + std::to_string(w.end.count()));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "p-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
+  version_ = buf;
+}
+
+Instant SlaPolicy::add(Instant from, const Duration& d, bool* provisional) const {
+  Due r;
+  switch (d.unit) {
+    case Duration::Unit::wall:
+      return from + std::chrono::seconds(d.amount);
+    case Duration::Unit::working_days:
+      // A deadline at 24:00 of day D (the instant 00:00 of D+1) extended by n working days ends at 24:00
+      // of the n-th working day after D: count from the last millisecond of D.
+      r = calendar_->add_working_days(from - Millis(1), int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)));
+      break;
+    case Duration::Unit::working_hours:
+      r = calendar_->add_working_hours(from, d.amount, hours_);
+      break;
+  }
+  if (provisional && r.provisional) *provisional = true;
+  return r.at;
 }
 
 Deadlines SlaPolicy::compute(Instant opened, const std::string& category,
@@ -168,6 +201,7 @@ Deadlines SlaPolicy::compute(Instant opened, const std::string& category,
         !matches(r.categories, category) || !region_ok)
       continue;
     Deadlines out;
+    out.policy_version = version_;
     out.rule_index = int(i);
     out.rule = describe(r);
     auto due = [&](const Duration& d) -> Instant {

@@ -37,6 +37,7 @@ struct Deadlines {
   bool provisional = false;  ///< a working-day limit ran into a year with no calendar
   int rule_index = -1;       ///< index of the matching rule in the limits list
   std::string rule;          ///< the rule as text, e.g. "urgency=critical first_response=15m resolution=24h"
+  std::string policy_version;  ///< SlaPolicy::version() of the policy that computed them
 };
 
 /// A limits list that cannot be used (config error), or a ticket no rule matches.
@@ -71,11 +72,22 @@ class SlaPolicy {
 
   const std::vector<LimitRule>& limits() const { return limits_; }
   const WorkingDayCalendar& calendar() const { return *calendar_; }
+  std::shared_ptr<const WorkingDayCalendar> calendar_ptr() const { return calendar_; }
+  const BusinessHours& hours() const { return hours_; }
+  /// "p-" and 12 hex digits: a hash of the limits (as text), the business hours and the calendars
+  /// loaded. Stored on every ticket with its rule: a ticket whose version differs was computed under
+  /// another policy (recompute on purpose: TicketService::recompute).
+  const std::string& version() const { return version_; }
+  /// A duration added to `from`: wall exactly; working days counted from the day of `from` (not
+  /// counted, Civil Code art. 201); working hours in business hours. Sets *provisional when a working-day
+  /// count ran into a year with no calendar. For extensions (延期).
+  Instant add(Instant from, const Duration& d, bool* provisional = nullptr) const;
 
  private:
   std::vector<LimitRule> limits_;
   std::shared_ptr<const WorkingDayCalendar> calendar_;
   BusinessHours hours_;
+  std::string version_;
 };
 
 }  // namespace assist

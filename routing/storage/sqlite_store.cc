@@ -83,10 +83,12 @@ class SqliteTx final : public WriteTx {
   void put(const Ticket& t) override {
     SQLite::Statement q(db_,
                         "INSERT INTO tickets (id, call_id, caller, category, urgency, status, terminal, region_code, "
-                        "opened_at, updated_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                        "opened_at, updated_at, doc, timer, provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                        "ON CONFLICT(id) DO UPDATE SET "
                         "call_id=excluded.call_id, caller=excluded.caller, category=excluded.category, "
                         "urgency=excluded.urgency, status=excluded.status, terminal=excluded.terminal, "
-                        "region_code=excluded.region_code, updated_at=excluded.updated_at, doc=excluded.doc");
+                        "region_code=excluded.region_code, updated_at=excluded.updated_at, doc=excluded.doc, "
+                        "timer=excluded.timer, provisional=excluded.provisional");
     q.bind(1, t.id);
     q.bind(2, t.call_id);
     q.bind(3, t.caller);
@@ -98,6 +100,8 @@ class SqliteTx final : public WriteTx {
     q.bind(9, static_cast<int64_t>(ms(t.opened_at)));
     q.bind(10, static_cast<int64_t>(ms(t.updated_at)));
     q.bind(11, to_record(t).dump());
+    q.bind(12, timer_fields(t));
+    q.bind(13, t.provisional ? 1 : 0);
     q.exec();
   }
   void event(const std::string& ticket_id, const std::string& type, const std::string& by, const std::string& note,
@@ -248,6 +252,7 @@ std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
   }
   if (!f.urgency.empty()) sql += " AND urgency = ?";
   if (!f.region.empty()) sql += " AND substr(region_code, 1, ?) = ?";
+  if (f.provisional_only) sql += " AND provisional = 1";
   sql += " ORDER BY id LIMIT ?";
   SQLite::Statement q(reader(), sql);
   int i = 1;
@@ -268,6 +273,50 @@ std::vector<Ticket> SqliteTicketStore::active() {
   TicketFilter f;
   f.limit = std::numeric_limits<int>::max();
   return list(f);
+}
+
+void SqliteTicketStore::for_each_active(const std::function<void(const Ticket&)>& fn) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT id, timer, doc IS NOT NULL AND timer = '' FROM tickets WHERE terminal = 0");
+  Ticket t;
+  while (q.executeStep()) {
+    const char* timer = q.getColumn(1).getText();
+    const bool legacy = q.getColumn(2).getInt() != 0;
+    if (!legacy && read_timer_fields(timer, t)) {
+      t.id = q.getColumn(0).getString();
+      fn(t);
+      continue;
+    }
+    // a record written before the timer column existed: read it whole
+    SQLite::Statement d(reader(), "SELECT doc FROM tickets WHERE id = ?");
+    d.bind(1, q.getColumn(0).getString());
+    if (auto full = one_ticket(d)) fn(*full);
+  }
+}
+
+std::int64_t SqliteTicketStore::count(const TicketFilter& f) {
+  std::lock_guard lock(read_lock());
+  std::string sql = "SELECT COUNT(*) FROM tickets WHERE 1";
+  if (f.statuses.empty()) {
+    sql += " AND terminal = 0";
+  } else {
+    sql += " AND status IN (";
+    for (size_t i = 0; i < f.statuses.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+  }
+  if (!f.urgency.empty()) sql += " AND urgency = ?";
+  if (!f.region.empty()) sql += " AND substr(region_code, 1, ?) = ?";
+  if (f.provisional_only) sql += " AND provisional = 1";
+  SQLite::Statement q(reader(), sql);
+  int i = 1;
+  for (const auto& s : f.statuses) q.bind(i++, s);
+  if (!f.urgency.empty()) q.bind(i++, f.urgency);
+  if (!f.region.empty()) {
+    q.bind(i++, static_cast<int>(f.region.size()));
+    q.bind(i++, f.region);
+  }
+  q.executeStep();
+  return q.getColumn(0).getInt64();
 }
 
 std::vector<nlohmann::json> SqliteTicketStore::events(const std::string& ticket_id) {

@@ -23,6 +23,8 @@ class SqliteTicketStore final : public TicketStore {
   std::optional<Ticket> by_call(const std::string& call_id) override;
   std::vector<Ticket> list(const TicketFilter& f) override;
   std::vector<Ticket> active() override;
+  void for_each_active(const std::function<void(const Ticket&)>& fn) override;
+  std::int64_t count(const TicketFilter& f) override;
   std::vector<nlohmann::json> events(const std::string& ticket_id) override;
   std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) override;
   std::optional<Instant> outbox_next() override;

@@ -24,6 +24,7 @@ struct TicketFilter {
   std::string region;                 ///< region-code prefix; "" = any
   int limit = 1000;
   std::string after;                  ///< cursor: ticket id to continue after ("" = from the start)
+  bool provisional_only = false;      ///< only tickets whose deadlines are provisional (no calendar year)
 };
 
 /// One write transaction. Reads inside it see its own writes.
@@ -59,6 +60,12 @@ class TicketStore {
   virtual std::vector<Ticket> list(const TicketFilter& f) = 0;
   /// Every ticket whose clocks may still need a timer (not terminal): loaded at start.
   virtual std::vector<Ticket> active() = 0;
+  /// Streams every non-terminal ticket with only what the timers need filled in (id and the fields
+  /// timer_fields() holds; labels, texts and history left empty): start-up with a million open tickets
+  /// reads no full record. The Ticket passed is reused between calls; `fn` must not call the store.
+  virtual void for_each_active(const std::function<void(const Ticket&)>& fn) = 0;
+  /// How many tickets a filter matches (limit and cursor ignored), for metrics.
+  virtual std::int64_t count(const TicketFilter& f) = 0;
   virtual std::vector<nlohmann::json> events(const std::string& ticket_id) = 0;
   /// Pending messages due at `now`, oldest first, at most `limit`, skipping ids in `exclude`.
   virtual std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) = 0;

@@ -1,5 +1,10 @@
 #include "routing/tickets/ticket.h"
 
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <sstream>
+
 #include "routing/common/mask.h"
 #include "routing/common/time_format.h"
 
@@ -67,6 +72,26 @@ nlohmann::json to_record(const Ticket& t) {
       {"first_response_escalation", esc_json(t.first_response_esc)},
       {"resolution_escalation", esc_json(t.resolution_esc)}, {"call_count", t.call_count}, {"flags", t.flags},
       {"updated_at", ms(t.updated_at)}};
+  j["policy_version"] = t.policy_version;
+  j["resolution_due_base"] = ms(t.resolution_base());
+  j["paused_since"] = opt_ms(t.paused_since);
+  j["paused_total_ms"] = t.paused_total.count();
+  j["extended_total_ms"] = t.extended_total.count();
+  j["contact_failed"] = t.contact_failed;
+  j["extensions"] = t.extensions;
+  j["office_since"] = opt_ms(t.office_since);
+  j["office_first_response_due"] = opt_ms(t.office_first_response_due);
+  j["office_resolution_due"] = opt_ms(t.office_resolution_due);
+  j["office_shift_ms"] = t.office_shift.count();
+  j["office_round"] = t.office_round;
+  j["returned"] = t.returned;
+  j["offices"] = t.offices;
+  j["merged_into"] = t.merged_into;
+  j["merged_from"] = t.merged_from;
+  j["resolution"] = t.resolution;
+  j["revisit"] = t.revisit;
+  j["review"] = t.review;
+  j["emergency_transfers"] = t.emergency_transfers;
   return j;
 }
 
@@ -108,6 +133,26 @@ Ticket from_record(const nlohmann::json& j) {
   t.call_count = j.value("call_count", 1);
   t.flags = j.value("flags", std::vector<std::string>{});
   t.updated_at = at(j.value("updated_at", std::int64_t(0)));
+  t.policy_version = j.value("policy_version", "");
+  t.resolution_due_base = at(j.value("resolution_due_base", ms(t.resolution_due)));
+  t.paused_since = opt_at(j.value("paused_since", nlohmann::json()));
+  t.paused_total = Millis(j.value("paused_total_ms", std::int64_t(0)));
+  t.extended_total = Millis(j.value("extended_total_ms", std::int64_t(0)));
+  t.contact_failed = j.value("contact_failed", false);
+  t.extensions = j.value("extensions", nlohmann::json::array());
+  t.office_since = opt_at(j.value("office_since", nlohmann::json()));
+  t.office_first_response_due = opt_at(j.value("office_first_response_due", nlohmann::json()));
+  t.office_resolution_due = opt_at(j.value("office_resolution_due", nlohmann::json()));
+  t.office_shift = Millis(j.value("office_shift_ms", std::int64_t(0)));
+  t.office_round = j.value("office_round", 1);
+  t.returned = j.value("returned", false);
+  t.offices = j.value("offices", nlohmann::json::array());
+  t.merged_into = j.value("merged_into", "");
+  t.merged_from = j.value("merged_from", std::vector<std::string>{});
+  t.resolution = j.value("resolution", nlohmann::json());
+  t.revisit = j.value("revisit", nlohmann::json());
+  t.review = j.value("review", false);
+  t.emergency_transfers = j.value("emergency_transfers", nlohmann::json::array());
   return t;
 }
 
@@ -129,7 +174,135 @@ nlohmann::json to_api(const Ticket& t, Instant now) {
       {"call_count", t.call_count}, {"flags", t.flags}, {"updated_at", format_rfc3339(t.updated_at)},
       {"first_response_seconds_left", t.acknowledged_at || t.terminal() ? nlohmann::json(nullptr) : nlohmann::json(left(t.first_response_due))},
       {"resolution_seconds_left", t.terminal() ? nlohmann::json(nullptr) : nlohmann::json(left(t.resolution_due))}};
+  // Issue 5: each clock with its due moment, what is left, how much of it is used, whether it is paused
+  // or breached. A stopped clock (met, or the ticket ended) counts to the moment it stopped.
+  const auto ended = t.resolved_at ? t.resolved_at : t.closed_at;
+  auto clock_json = [&](Instant start, Instant due, Millis paused_before, std::optional<Instant> paused,
+                        std::optional<Instant> stopped, bool esc_breached) {
+    Instant ref = stopped ? *stopped : (paused ? *paused : now);
+    if (stopped && paused && *paused < *stopped) ref = *paused;
+    const auto total = (due - start) - paused_before;
+    const auto remaining = due - ref;
+    double ratio = total.count() > 0 ? 1.0 - double(remaining.count()) / double(total.count()) : 1.0;
+    if (ratio < 0) ratio = 0;
+    return nlohmann::json{{"start", format_rfc3339(start)},
+                          {"due", format_rfc3339(due)},
+                          {"remaining_seconds", std::chrono::duration_cast<std::chrono::seconds>(remaining).count()},
+                          {"elapsed_ratio", std::round(ratio * 10000.0) / 10000.0},
+                          {"paused", paused.has_value() && !stopped},
+                          {"running", !stopped && !paused},
+                          {"stopped_at", opt_time(stopped)},
+                          {"breached", esc_breached || ref > due}};
+  };
+  nlohmann::json clocks;
+  {
+    auto stopped = t.acknowledged_at ? t.acknowledged_at : ended;
+    if (t.status == "merged" || t.status == "cancelled") stopped = t.closed_at ? t.closed_at : std::optional<Instant>(t.updated_at);
+    clocks["first_response"] = clock_json(t.office_start(), t.office_first_due(), Millis(0), std::nullopt, stopped,
+                                          t.first_response_esc.breached);
+    clocks["first_response"]["office_round"] = t.office_round;
+  }
+  {
+    auto stopped = ended;
+    if (t.status == "merged" || t.status == "cancelled") stopped = t.closed_at ? t.closed_at : std::optional<Instant>(t.updated_at);
+    clocks["resolution"] = clock_json(t.opened_at, t.resolution_due, t.paused_total, t.paused_since, stopped,
+                                      t.resolution_esc.breached);
+    clocks["resolution"]["base_due"] = format_rfc3339(t.resolution_base());
+    clocks["resolution"]["paused_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(t.paused_total).count();
+    clocks["resolution"]["extended_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(t.extended_total).count();
+    if (t.office_since && t.office_resolution_due)
+      clocks["office_resolution"] = clock_json(*t.office_since, *t.office_resolution_due, t.office_shift, t.paused_since,
+                                               stopped, false);
+    else
+      clocks["office_resolution"] = nullptr;
+  }
+  j["clocks"] = clocks;
+  j["paused"] = t.paused_since.has_value();
+  j["paused_since"] = opt_time(t.paused_since);
+  j["policy_version"] = t.policy_version;
+  j["resolution_due_base"] = format_rfc3339(t.resolution_base());
+  j["extensions"] = t.extensions;
+  j["office_since"] = opt_time(t.office_since);
+  j["office_first_response_due"] = opt_time(t.office_first_response_due);
+  j["office_resolution_due"] = opt_time(t.office_resolution_due);
+  j["office_round"] = t.office_round;
+  j["returned"] = t.returned;
+  j["offices"] = t.offices;
+  j["merged_into"] = t.merged_into.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.merged_into);
+  j["merged_from"] = t.merged_from;
+  j["resolution"] = t.resolution;
+  j["revisit"] = t.revisit;
+  j["review"] = t.review;
+  j["emergency_transfers"] = t.emergency_transfers;
+  j["contact_failed"] = t.contact_failed;
   return j;
+}
+
+namespace {
+std::string esc_fields(const ClockEscalation& e) {
+  return (e.level.empty() ? std::string("-") : e.level) + " " + (e.acknowledged ? "1" : "0") + " " +
+         (e.warned ? "1" : "0") + " " + (e.breached ? "1" : "0") + " " + std::to_string(e.skipped.count());
+}
+std::int64_t opt_raw(const std::optional<Instant>& t) { return t ? ms(*t) : INT64_MIN; }
+}  // namespace
+
+std::string timer_fields(const Ticket& t) {
+  std::string s = "v1 " + t.status + " " + t.urgency + " " + (t.confirmed ? "1" : "0") + " " + (t.assignee ? "1" : "0");
+  for (std::int64_t v : {ms(t.opened_at), ms(t.first_response_due), ms(t.resolution_due), ms(t.resolution_base()),
+                         opt_raw(t.acknowledged_at), opt_raw(t.office_since), opt_raw(t.office_first_response_due),
+                         opt_raw(t.paused_since)})
+    s += " " + std::to_string(v);
+  s += std::string(" ") + (t.returned ? "1" : "0") + " " + (t.review ? "1" : "0") + " " + std::to_string(t.office_round);
+  s += " " + esc_fields(t.first_response_esc) + " " + esc_fields(t.resolution_esc);
+  return s;
+}
+
+bool read_timer_fields(std::string_view line, Ticket& t) {
+  std::string_view tok[32];
+  size_t n = 0, i = 0;
+  while (i < line.size() && n < 32) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    size_t j = line.find(' ', i);
+    if (j == std::string_view::npos) j = line.size();
+    if (j > i) tok[n++] = line.substr(i, j - i);
+    i = j;
+  }
+  if (n != 26 || tok[0] != "v1") return false;
+  auto num = [&](size_t k, std::int64_t& v) {
+    auto [p, ec] = std::from_chars(tok[k].data(), tok[k].data() + tok[k].size(), v);
+    return ec == std::errc() && p == tok[k].data() + tok[k].size();
+  };
+  std::int64_t v[20];
+  for (size_t k = 5; k <= 15; ++k)
+    if (!num(k, v[k])) return false;
+  auto opt = [](std::int64_t x) { return x == INT64_MIN ? std::optional<Instant>() : std::optional<Instant>(at(x)); };
+  t.status = std::string(tok[1]);
+  t.urgency = std::string(tok[2]);
+  t.confirmed = tok[3] == "1";
+  if (tok[4] == "1") t.assignee = Assignee{};
+  else t.assignee.reset();
+  t.opened_at = at(v[5]);
+  t.first_response_due = at(v[6]);
+  t.resolution_due = at(v[7]);
+  t.resolution_due_base = at(v[8]);
+  t.acknowledged_at = opt(v[9]);
+  t.office_since = opt(v[10]);
+  t.office_first_response_due = opt(v[11]);
+  t.paused_since = opt(v[12]);
+  t.returned = v[13] == 1;
+  t.review = v[14] == 1;
+  t.office_round = int(v[15]);
+  auto esc = [&](size_t k, ClockEscalation& e) {
+    std::int64_t skipped = 0;
+    if (!num(k + 4, skipped)) return false;
+    e.level = tok[k] == "-" ? "" : std::string(tok[k]);
+    e.acknowledged = tok[k + 1] == "1";
+    e.warned = tok[k + 2] == "1";
+    e.breached = tok[k + 3] == "1";
+    e.skipped = Millis(skipped);
+    return true;
+  };
+  return esc(16, t.first_response_esc) && esc(21, t.resolution_esc);
 }
 
 std::string sip_priority(const std::string& urgency) {

@@ -43,7 +43,8 @@ struct Ticket {
   std::string region_code;  ///< the confirmed place of the trouble ("" until confirmed)
   std::string queue;        ///< the queue the call was redirected to
   bool confirmed = false;
-  std::string status = "open";  ///< open, acknowledged, in_progress, resolved, closed, cancelled, merged
+  /// open, acknowledged, in_progress, waiting_on_caller, resolved, closed, cancelled, merged
+  std::string status = "open";
   Instant opened_at{};
   Instant first_response_due{};
   Instant resolution_due{};
@@ -58,6 +59,34 @@ struct Ticket {
   std::vector<std::string> flags;  ///< priority flags: repeat_caller, third_party_report, ...
   Instant updated_at{};
 
+  // ---- issue 5: the policy that applied, pauses, extensions, the office's clock, merges ----
+  std::string policy_version;      ///< SlaPolicy::version() of the policy that computed the deadlines
+  Instant resolution_due_base{};   ///< the policy's resolution deadline, before pauses and extensions
+                                   ///< (epoch = same as resolution_due: a record from before issue 5)
+  std::optional<Instant> paused_since;  ///< waiting_on_caller since: the resolution clock is paused
+  Millis paused_total{0};          ///< paused time already added to resolution_due
+  Millis extended_total{0};        ///< extensions already added to resolution_due
+  bool contact_failed = false;     ///< the last recorded contact attempt failed (wait_on_caller allowed)
+  nlohmann::json extensions = nlohmann::json::array();  ///< [{at, by, approved_by, reason, duration, moved_s}]
+  /// The office's own clock: unset while the first office holds the ticket (its clock is the ticket's);
+  /// set at each reassignment (改派), when the new office's clocks restart from that instant.
+  std::optional<Instant> office_since, office_first_response_due, office_resolution_due;
+  Millis office_shift{0};          ///< pauses and extensions since office_since (added to office_resolution_due)
+  int office_round = 1;            ///< 1 for the first office, +1 at each reassignment
+  bool returned = false;           ///< the office returned it (退单) and nobody holds it until reassign
+  nlohmann::json offices = nlohmann::json::array();  ///< earlier offices: [{office, since, until, ended, reason}]
+  std::string merged_into;         ///< status merged: the ticket it was merged into
+  std::vector<std::string> merged_from;
+  nlohmann::json resolution = nullptr;  ///< the structured result the resolution standard asks for
+  nlohmann::json revisit = nullptr;     ///< 回访 {reached, satisfied, by, at}
+  bool review = false;             ///< reopened after an unsatisfied revisit (no SLA ladder; the board shows it)
+  nlohmann::json emergency_transfers = nlohmann::json::array();  ///< [{to, at, by, taken_by}]
+
+  /// The first-response clock that runs on the office holding the ticket.
+  Instant office_start() const { return office_since.value_or(opened_at); }
+  Instant office_first_due() const { return office_first_response_due.value_or(first_response_due); }
+  Instant resolution_base() const { return resolution_due_base == Instant{} ? resolution_due : resolution_due_base; }
+
   /// True for resolved, closed, cancelled, merged: no clock runs.
   bool terminal() const;
   /// The higher of the two clocks' escalation levels ("" = none).
@@ -70,6 +99,12 @@ nlohmann::json to_record(const Ticket& t);
 Ticket from_record(const nlohmann::json& j);
 /// The API's ticket object (DESIGN "API shapes"): caller masked, times RFC 3339 +08:00.
 nlohmann::json to_api(const Ticket& t, Instant now);
+
+/// What the escalation timers need, as one compact line (the store keeps it beside the record so that
+/// start-up does not parse every record): read_timer_fields() fills those fields of `t` (id untouched)
+/// and returns false on a line it cannot read.
+std::string timer_fields(const Ticket& t);
+bool read_timer_fields(std::string_view line, Ticket& t);
 
 /// The SIP Priority header value for an urgency (RFC 3261 §20.26): emergency, urgent, normal.
 std::string sip_priority(const std::string& urgency);

@@ -20,7 +20,8 @@ const std::vector<std::string> kCategories = {
 const std::vector<std::string> kRequestTypes = {"consult", "help", "complaint", "report", "suggestion"};
 const std::vector<std::string> kUrgencies = {"critical", "urgent", "normal"};
 const std::vector<std::string> kEvents = {"confirm", "acknowledge", "start", "contact_attempt", "note",
-                                          "transfer_emergency", "resolve", "close", "cancel"};
+                                          "transfer_emergency", "wait_on_caller", "resume", "extend", "return",
+                                          "reassign", "merge", "resolve", "close", "cancel"};
 
 bool one_of(const std::string& v, const std::vector<std::string>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
@@ -40,14 +41,24 @@ std::string label_field(const nlohmann::json& ev, const char* key, const std::ve
   return v;
 }
 
-void recompute(Ticket& t, const SlaPolicy& policy) {
-  const auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency,
-                                t.region_code.empty() ? t.region_hint : t.region_code);
+// The policy's deadlines for `t`, keeping what the ticket's history added: pauses and extensions move
+// the resolution deadline; a reassigned office's clock counts from its own start.
+void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
+  const std::string place = t.region_code.empty() ? t.region_hint : t.region_code;
+  const auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
   t.first_response_due = d.first_response_due;
-  t.resolution_due = d.resolution_due;
+  t.resolution_due_base = d.resolution_due;
+  t.resolution_due = d.resolution_due + t.paused_total + t.extended_total;
   t.provisional = d.provisional;
   t.sla_rule = d.rule;
-  if (d.provisional)
+  t.policy_version = d.policy_version;
+  if (t.office_since) {
+    const auto od = policy.compute(*t.office_since, t.category, t.request_type, t.urgency, place);
+    t.office_first_response_due = od.first_response_due;
+    t.office_resolution_due = od.resolution_due + t.office_shift;
+    t.provisional = t.provisional || od.provisional;
+  }
+  if (alert && t.provisional)
     spdlog::warn("ALERT provisional deadline: ticket {} needs a calendar year that is not loaded; "
                  "computed on weekdays only (add ops/calendars/cn-YYYY.yaml)", t.id);
 }
@@ -55,12 +66,42 @@ void recompute(Ticket& t, const SlaPolicy& policy) {
 }  // namespace
 
 std::vector<std::string> allowed_events(const Ticket& t) {
-  if (t.status == "open" && !t.confirmed) return {"confirm", "contact_attempt", "note", "transfer_emergency", "cancel"};
-  if (t.status == "open") return {"confirm", "acknowledge", "contact_attempt", "note", "transfer_emergency", "cancel"};
-  if (t.status == "acknowledged") return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "resolve", "cancel"};
-  if (t.status == "in_progress") return {"confirm", "contact_attempt", "note", "transfer_emergency", "resolve"};
+  if (t.status == "open" && !t.confirmed)
+    return {"confirm", "contact_attempt", "note", "transfer_emergency", "merge", "cancel"};
+  if (t.status == "open") {
+    std::vector<std::string> v{"confirm"};
+    if (!t.returned) v.push_back("acknowledge");
+    for (const char* e : {"contact_attempt", "note", "transfer_emergency", "extend"}) v.push_back(e);
+    if (t.assignee) v.push_back("return");
+    for (const char* e : {"reassign", "merge", "cancel"}) v.push_back(e);
+    return v;
+  }
+  if (t.status == "acknowledged")
+    return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "extend", "return", "reassign",
+            "resolve", "merge", "cancel"};
+  if (t.status == "in_progress") {
+    std::vector<std::string> v{"confirm", "contact_attempt", "note", "transfer_emergency"};
+    if (t.contact_failed) v.push_back("wait_on_caller");  // only after a recorded failed contact
+    for (const char* e : {"extend", "return", "reassign", "resolve", "merge"}) v.push_back(e);
+    return v;
+  }
+  if (t.status == "waiting_on_caller") return {"resume", "contact_attempt", "note", "transfer_emergency", "extend", "merge"};
   if (t.status == "resolved") return {"note", "close"};
   return {"note"};
+}
+
+ResolutionStandard resolution_standard(const Ticket& t) {
+  if (t.urgency == "critical" || t.urgency == "urgent")
+    return {"relief_record", "the 先行救助 record: what was given, from which fund, approved by whom",
+            {"given", "fund", "approved_by"}};
+  if (t.category == "hardship_report")
+    return {"onsite_check", "the on-site check's outcome (实地核实): enrolled, not_eligible or referred", {"outcome"}};
+  if (t.request_type == "complaint" || t.request_type == "report")
+    return {"finding", "the investigation's finding, given to the caller", {"finding", "caller_told"}};
+  if (t.request_type == "consult") return {"answer", "the answer given to the caller", {"answer"}};
+  return {"application_accepted",
+          "the application accepted, the home visit booked and the caller told the statutory time limit",
+          {"accepted", "visit_booked", "time_limit_told"}};
 }
 
 TicketService::TicketService(TicketStore& store, const Clock& clock, std::shared_ptr<const SlaPolicy> policy,
@@ -82,6 +123,8 @@ Ticket TicketService::open_for_call(const CallFacts& facts, const Classification
         if (tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2 &&
             !one_of("repeat_caller", t.flags))
           t.flags.push_back("repeat_caller");
+        for (const auto& f : c.flags)
+          if (!one_of(f, t.flags)) t.flags.push_back(f);
         t.updated_at = now;
         tx.put(t);
         tx.link_call(facts.call_id, t.id, facts.caller, now);
@@ -114,9 +157,11 @@ Ticket TicketService::open_for_call(const CallFacts& facts, const Classification
     t.opened_at = now;
     t.updated_at = now;
     if (c.category == "hardship_report") t.flags.push_back("third_party_report");
+    for (const auto& f : c.flags)  // classifier priority flags (monitored_household); never the urgency
+      if (!one_of(f, t.flags)) t.flags.push_back(f);
     if (!facts.caller.empty() && tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2)
       t.flags.push_back("repeat_caller");
-    recompute(t, *policy_);
+    apply_policy(t, *policy_);
     tx.put(t);
     tx.link_call(facts.call_id, t.id, facts.caller, now);
     tx.event(t.id, "opened", "system", "",
@@ -151,6 +196,13 @@ void TicketService::dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<Ou
   Assignee a{office->name, office->region, office->level, office->role, office->department};
   t.dispatch_gap = false;
   if (t.assignee && *t.assignee == a) return;  // same office: a repeated confirm does not dispatch again
+  send_dispatch(tx, t, *office, now, sent);
+}
+
+void TicketService::send_dispatch(WriteTx& tx, Ticket& t, const DirectoryEntry& office_entry, Instant now,
+                                  std::vector<OutboxMessage>& sent) {
+  const DirectoryEntry* office = &office_entry;
+  Assignee a{office->name, office->region, office->level, office->role, office->department};
   // A changed place or department dispatches again, under a new id.
   int n = 1;
   while (tx.message(message_id(t.id, "dispatch", "office", "dispatched") + (n == 1 ? "" : "-" + std::to_string(n))))
@@ -179,6 +231,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
   const Instant now = clock_.now();
   Ticket out;
   std::vector<OutboxMessage> sent;
+  std::optional<Ticket> other;  // merge: the ticket this one joins
   store_.transact([&](WriteTx& tx) {
     auto found = tx.get(id);
     if (!found) throw EventError(404, "not_found", "no ticket " + id);
@@ -187,9 +240,25 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
     if (type == "acknowledge" && t.status == "open" && !t.confirmed)
       throw EventError(409, "not_confirmed", "the ticket must be confirmed before the office signs it off", "type",
                        allowed);
+    if (type == "wait_on_caller" && t.status == "in_progress" && !t.contact_failed)
+      throw EventError(409, "no_failed_contact",
+                       "waiting_on_caller needs a recorded failed contact attempt (contact_attempt with reached: false)",
+                       "type", allowed);
     if (!one_of(type, allowed))
       throw EventError(409, "not_allowed", "'" + type + "' is not allowed while the ticket is " + t.status, "type", allowed);
     nlohmann::json body = nlohmann::json::object();
+    if (ev.contains("child_alone") && !ev["child_alone"].is_boolean())
+      throw EventError(400, "bad_field", "child_alone must be true or false", "child_alone");
+    if (ev.value("child_alone", false)) {
+      // 强制报告: a child alone is a mandatory report to the public security organ, whatever else happens
+      for (const char* f : {"child_alone", "mandatory_report"})
+        if (!one_of(f, t.flags)) t.flags.push_back(f);
+      body["mandatory_report"] = true;
+    }
+    auto reason_of = [&]() {
+      std::string r = text_field(ev, "reason");
+      return r.empty() ? note : r;
+    };
     if (type == "confirm") {
       const auto category = label_field(ev, "category", kCategories);
       const auto request_type = label_field(ev, "request_type", kRequestTypes);
@@ -200,7 +269,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
         throw EventError(400, "bad_region", "region_code must be a 6, 9 or 12-digit division code", "region_code");
       if (!region.empty() && !Regions::builtin().known(region))
         throw EventError(400, "unknown_region", "region_code " + region + " is not a known division", "region_code");
-      body = {{"before", {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency}}}};
+      body["before"] = {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency}};
       if (!category.empty()) t.category = category;
       if (!request_type.empty()) t.request_type = request_type;
       if (!urgency.empty()) t.urgency = urgency;
@@ -208,7 +277,9 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       t.confirmed = true;
       body["after"] = {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency},
                        {"region_code", t.region_code}};
-      recompute(t, *policy_);  // from the same opening instant
+      apply_policy(t, *policy_);  // from the same opening instant
+      body["sla_rule"] = t.sla_rule;
+      body["policy_version"] = t.policy_version;
     } else if (type == "acknowledge") {
       t.status = "acknowledged";
       t.acknowledged_at = now;
@@ -217,40 +288,311 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
     } else if (type == "contact_attempt") {
       if (!ev.contains("reached") || !ev["reached"].is_boolean())
         throw EventError(400, "missing_field", "reached (true or false) is required", "reached");
-      body = {{"reached", ev["reached"]}};
+      t.contact_failed = !ev["reached"].get<bool>();
+      body["reached"] = ev["reached"];
+    } else if (type == "wait_on_caller") {
+      t.status = "waiting_on_caller";
+      t.paused_since = now;  // the resolution clock pauses; the first-response clock never does
+      body["resolution_due"] = format_rfc3339(t.resolution_due);
+    } else if (type == "resume") {
+      const Millis paused = now - *t.paused_since;
+      body["paused_since"] = format_rfc3339(*t.paused_since);
+      body["paused_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(paused).count();
+      body["resolution_due_before"] = format_rfc3339(t.resolution_due);
+      // the deadline moves by exactly the paused wall time, whatever the calendar did meanwhile
+      t.resolution_due += paused;
+      t.paused_total += paused;
+      if (t.office_resolution_due) {
+        *t.office_resolution_due += paused;
+        t.office_shift += paused;
+      }
+      t.paused_since.reset();
+      t.status = "in_progress";
+      body["resolution_due"] = format_rfc3339(t.resolution_due);
+    } else if (type == "extend") {
+      const std::string dur_text = text_field(ev, "duration", 16);
+      const auto dur = parse_duration(dur_text);
+      if (!dur)
+        throw EventError(400, dur_text.empty() ? "missing_field" : "bad_field",
+                         "duration is required: a positive whole number and s, m, h, d, wd or wh (e.g. \"5wd\")",
+                         "duration");
+      const std::string reason = reason_of();
+      if (reason.empty()) throw EventError(400, "missing_field", "reason is required for an extension (延期)", "reason");
+      const std::string approved_by = text_field(ev, "approved_by", 200);
+      if (approved_by.empty())
+        throw EventError(400, "missing_field", "approved_by (the hotline centre's approval) is required", "approved_by");
+      if (int(t.extensions.size()) >= max_extensions_)
+        throw EventError(409, "extension_limit",
+                         "this ticket has had " + std::to_string(t.extensions.size()) + " extensions; the policy allows " +
+                             std::to_string(max_extensions_) + " (sla.max_extensions)",
+                         "type", allowed);
+      const Instant before = t.resolution_due;
+      const Instant after = policy_->add(before, *dur);
+      const Millis moved = after - before;
+      t.resolution_due = after;
+      t.extended_total += moved;
+      if (t.office_resolution_due) {
+        *t.office_resolution_due += moved;
+        t.office_shift += moved;
+      }
+      body = {{"duration", dur_text}, {"reason", reason}, {"approved_by", approved_by},
+              {"resolution_due_before", format_rfc3339(before)}, {"resolution_due", format_rfc3339(after)},
+              {"moved_seconds", std::chrono::duration_cast<std::chrono::seconds>(moved).count()}};
+      nlohmann::json rec = body;
+      rec["at"] = format_rfc3339(now);
+      rec["by"] = by;
+      t.extensions.push_back(rec);
+    } else if (type == "return") {
+      const std::string reason = reason_of();
+      if (reason.empty()) throw EventError(400, "missing_field", "reason is required to return a ticket (退单)", "reason");
+      nlohmann::json rec = {{"office", t.assignee->name}, {"region", t.assignee->region}, {"level", t.assignee->level},
+                            {"since", format_rfc3339(t.office_start())}, {"until", format_rfc3339(now)},
+                            {"ended", "returned"}, {"reason", reason}, {"by", by}};
+      t.offices.push_back(rec);
+      body = rec;
+      t.assignee.reset();
+      t.returned = true;  // nobody holds it: the office's clock waits for the reassignment
+      t.status = "open";
+      t.acknowledged_at.reset();
+    } else if (type == "reassign") {
+      const auto region = text_field(ev, "region_code", 12);
+      if (!region.empty() && !Regions::builtin().known(region))
+        throw EventError(400, "unknown_region", "region_code " + region + " is not a known division", "region_code");
+      const std::string department = text_field(ev, "department", 64);
+      const std::string office_name = text_field(ev, "office", 200);
+      const std::string place = region.empty() ? t.region_code : region;
+      std::optional<DirectoryEntry> office;
+      if (!office_name.empty()) {
+        for (const auto& e : directory_.entries())
+          if (e.name == office_name) office = e;
+        if (!office) throw EventError(400, "unknown_office", "no directory entry named " + office_name, "office");
+      } else {
+        office = directory_.office_for(place, department.empty() ? department_of(t.category) : department,
+                                       t.request_type);
+        if (!office) throw EventError(409, "no_office", "no office in the directory for " + place, "region_code", allowed);
+      }
+      Assignee a{office->name, office->region, office->level, office->role, office->department};
+      if (t.assignee && *t.assignee == a)
+        throw EventError(409, "same_office", "the ticket is already with " + a.name + "; name another office", "office",
+                         allowed);
+      const std::string reason = reason_of();
+      if (t.assignee) {
+        t.offices.push_back({{"office", t.assignee->name}, {"region", t.assignee->region}, {"level", t.assignee->level},
+                             {"since", format_rfc3339(t.office_start())}, {"until", format_rfc3339(now)},
+                             {"ended", "reassigned"}, {"reason", reason}, {"by", by}});
+      }
+      if (!region.empty()) t.region_code = region;
+      // 改派: the new office's clocks start now; the ticket's overall resolution clock does not restart
+      t.office_since = now;
+      t.office_shift = Millis(0);
+      t.office_round += 1;
+      t.returned = false;
+      t.acknowledged_at.reset();
+      t.first_response_esc = ClockEscalation{};
+      t.status = "open";
+      t.assignee.reset();
+      apply_policy(t, *policy_);
+      body = {{"office", a.name}, {"region", a.region}, {"reason", reason}, {"office_round", t.office_round},
+              {"office_first_response_due", format_rfc3339(*t.office_first_response_due)},
+              {"office_resolution_due", format_rfc3339(*t.office_resolution_due)},
+              {"resolution_due", format_rfc3339(t.resolution_due)}};
+      other = std::nullopt;
+      // the dispatch is written after this event (below)
+      t.dispatch_gap = false;
+      body["_office"] = {{"region", office->region}, {"level", office->level}, {"name", office->name},
+                         {"notify", office->notify}, {"role", office->role}, {"department", office->department}};
+    } else if (type == "merge") {
+      const std::string into = text_field(ev, "into", 128);
+      if (into.empty()) throw EventError(400, "missing_field", "into (the ticket this one joins) is required", "into");
+      if (into == t.id) throw EventError(400, "bad_field", "a ticket cannot be merged into itself", "into");
+      other = tx.get(into);
+      if (!other) throw EventError(400, "unknown_ticket", "no ticket " + into, "into");
+      if (other->terminal())
+        throw EventError(409, "target_closed", "ticket " + into + " is " + other->status + ": merge into an open one",
+                         "into", allowed);
+      t.status = "merged";
+      t.merged_into = into;
+      t.closed_at = now;
+      t.paused_since.reset();
+      other->call_count += t.call_count;
+      other->merged_from.push_back(t.id);
+      for (const auto& f : t.flags)
+        if (!one_of(f, other->flags)) other->flags.push_back(f);
+      other->updated_at = now;
+      body = {{"into", into}, {"calls", t.call_count}};
     } else if (type == "transfer_emergency") {
       const std::string to = text_field(ev, "to", 16);
       if (to != "110" && to != "119" && to != "120" && to != "12356")
         throw EventError(400, "bad_field", "to must be 110, 119, 120 or 12356", "to");
-      body = {{"to", to}, {"taken_by", text_field(ev, "taken_by", 200)}};
+      const std::string taken_by = text_field(ev, "taken_by", 200);
+      if (taken_by.empty())
+        throw EventError(400, "missing_field", "taken_by (who took the handover at " + to + ") is required", "taken_by");
+      Instant when = now;
+      if (const auto at_text = text_field(ev, "at", 64); !at_text.empty()) {
+        const auto parsed = parse_rfc3339(at_text);
+        if (!parsed) throw EventError(400, "bad_field", "at must be an RFC 3339 time", "at");
+        when = *parsed;
+      }
+      nlohmann::json rec = {{"to", to}, {"at", format_rfc3339(when)}, {"by", by}, {"taken_by", taken_by}};
+      t.emergency_transfers.push_back(rec);
+      for (auto it = rec.begin(); it != rec.end(); ++it) body[it.key()] = it.value();  // keeps mandatory_report
     } else if (type == "resolve") {
       if (!t.acknowledged_at)
         throw EventError(409, "not_acknowledged", "the office must sign the ticket off before resolving it", "type", allowed);
-      const std::string result = text_field(ev, "result");
-      if (result.empty()) throw EventError(400, "missing_field", "result is required (the resolution standard's result)", "result");
+      const auto standard = resolution_standard(t);
+      const nlohmann::json& src = ev.contains("resolution") && ev["resolution"].is_object() ? ev["resolution"] : ev;
+      nlohmann::json res = {{"standard", standard.id}};
+      for (const auto& f : standard.fields) {
+        const bool must_be_true = f == "accepted" || f == "caller_told" || f == "time_limit_told";
+        const auto it = src.find(f);
+        const bool ok = it != src.end() && (must_be_true ? (it->is_boolean() && it->get<bool>())
+                                                          : (it->is_string() && !it->get<std::string>().empty()));
+        if (!ok)
+          throw EventError(400, "missing_field",
+                           "resolution." + f + " is required: the resolution standard asks for " + standard.text +
+                               (must_be_true ? " (" + f + ": true)" : ""),
+                           "resolution." + f);
+        res[f] = *it;
+      }
+      if (standard.id == "onsite_check" && !one_of(res["outcome"].get<std::string>(), {"enrolled", "not_eligible", "referred"}))
+        throw EventError(400, "bad_field", "resolution.outcome must be enrolled, not_eligible or referred",
+                         "resolution.outcome");
+      std::string result = text_field(ev, "result");
+      if (result.empty()) result = res.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       t.result = result;
+      t.resolution = res;
       t.status = "resolved";
       t.resolved_at = now;
+      t.review = false;
+      body = {{"resolution", res}};
     } else if (type == "close") {
-      t.status = "closed";
-      t.closed_at = now;
-      body = {{"revisit", text_field(ev, "revisit")}};
+      // 回访: the revisit result decides: not satisfied reopens the ticket for review
+      const auto rv = ev.find("revisit");
+      if (rv == ev.end() || !rv->is_object() || !rv->contains("reached") || !(*rv)["reached"].is_boolean())
+        throw EventError(400, "missing_field", "revisit {reached: true|false, satisfied: true|false} is required",
+                         "revisit.reached");
+      const bool reached = (*rv)["reached"];
+      nlohmann::json rec = {{"reached", reached}, {"by", by}, {"at", format_rfc3339(now)}};
+      if (reached) {
+        if (!rv->contains("satisfied") || !(*rv)["satisfied"].is_boolean())
+          throw EventError(400, "missing_field", "revisit.satisfied (true or false) is required when the caller was reached",
+                           "revisit.satisfied");
+        rec["satisfied"] = (*rv)["satisfied"];
+      } else {
+        rec["satisfied"] = nullptr;
+      }
+      t.revisit = rec;
+      if (reached && !(*rv)["satisfied"].get<bool>()) {
+        t.status = "in_progress";
+        t.review = true;
+        t.resolved_at.reset();
+        if (!one_of("revisit_unsatisfied", t.flags)) t.flags.push_back("revisit_unsatisfied");
+        body = {{"revisit", rec}, {"outcome", "reopened_for_review"}};
+      } else {
+        t.status = "closed";
+        t.closed_at = now;
+        body = {{"revisit", rec}, {"outcome", "closed"}};
+      }
     } else if (type == "cancel") {
       t.status = "cancelled";
       t.closed_at = now;
+      t.paused_since.reset();
     }
     t.updated_at = now;
+    std::optional<DirectoryEntry> reassign_to;
+    if (body.contains("_office")) {
+      const auto& o = body["_office"];
+      reassign_to = DirectoryEntry{o["region"], o["level"], o["name"], o["notify"], o["role"], o["department"]};
+      body.erase("_office");
+    }
     tx.event(t.id, type, by, mask_numbers_in_text(note), body, now);
-    // the dispatch a confirmation causes follows it in the history
+    // the dispatch a confirmation or reassignment causes follows it in the history
     if (type == "confirm" && t.category != "not_social_assistance") dispatch(tx, t, now, sent);
+    if (reassign_to) send_dispatch(tx, t, *reassign_to, now, sent);
+    if (other) {
+      tx.event(other->id, "merged_from", by, "", {{"from", t.id}, {"calls", t.call_count}}, now);
+      tx.put(*other);
+    }
     tx.put(t);
     out = t;
   });
   engine_.track(out);
-  if (listener_) listener_(out, "changed");
+  if (other) engine_.track(*other);
+  if (listener_) {
+    listener_(out, "changed");
+    if (other) listener_(*other, "changed");
+  }
   for (const auto& m : sent)
     spdlog::info("dispatch {} -> {} ({})", out.id, m.body["to"]["name"].get<std::string>(), m.body["place"].get<std::string>());
   return out;
+}
+
+nlohmann::json TicketService::recompute(const RecomputeRequest& req) {
+  nlohmann::json changes = nlohmann::json::array();
+  std::int64_t checked = 0, moved = 0, still = 0;
+  const Instant now = clock_.now();
+  std::string after;
+  for (;;) {
+    TicketFilter f;
+    f.limit = 500;
+    f.after = after;
+    f.provisional_only = req.only_provisional;
+    const auto page = store_.list(f);
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<std::pair<Ticket, bool>> changed;  // the recomputed ticket, whether a deadline moved
+    auto one = [&](Ticket t) {
+      if (t.terminal()) return;
+      ++checked;
+      Ticket n = t;
+      apply_policy(n, *policy_, false);
+      if (n.provisional) ++still;
+      const bool due_moved = n.first_response_due != t.first_response_due || n.resolution_due != t.resolution_due ||
+                             n.office_first_response_due != t.office_first_response_due ||
+                             n.office_resolution_due != t.office_resolution_due;
+      const bool differs = due_moved || n.sla_rule != t.sla_rule || n.provisional != t.provisional ||
+                           n.policy_version != t.policy_version;
+      if (!differs) return;
+      nlohmann::json c = {{"id", t.id},
+                          {"rule_before", t.sla_rule},
+                          {"rule_after", n.sla_rule},
+                          {"policy_before", t.policy_version},
+                          {"provisional_before", t.provisional},
+                          {"provisional_after", n.provisional},
+                          {"first_response_due", {format_rfc3339(t.first_response_due), format_rfc3339(n.first_response_due)}},
+                          {"resolution_due", {format_rfc3339(t.resolution_due), format_rfc3339(n.resolution_due)}}};
+      if (due_moved) {
+        ++moved;
+        if (changes.size() < 1000) changes.push_back(c);
+      }
+      n.updated_at = now;
+      changed.emplace_back(std::move(n), due_moved);
+    };
+    if (req.dry_run) {
+      for (const auto& t : page) one(t);
+    } else {
+      store_.transact([&](WriteTx& tx) {
+        for (const auto& p : page)
+          if (auto t = tx.get(p.id)) one(*t);
+        for (const auto& [n, due_moved] : changed) {
+          tx.put(n);
+          if (!due_moved) continue;  // only the version or the provisional mark changed: no history entry
+          tx.event(n.id, "recomputed", req.by, req.reason,
+                   {{"policy_version", n.policy_version}, {"sla_rule", n.sla_rule}, {"provisional", n.provisional},
+                    {"first_response_due", format_rfc3339(n.first_response_due)},
+                    {"resolution_due", format_rfc3339(n.resolution_due)}},
+                   now);
+        }
+      });
+      for (const auto& [n, due_moved] : changed) {
+        engine_.track(n);
+        if (listener_) listener_(n, "changed");
+      }
+    }
+    if (int(page.size()) < f.limit) break;
+  }
+  return {{"policy_version", policy_->version()}, {"dry_run", req.dry_run}, {"only_provisional", req.only_provisional},
+          {"checked", checked}, {"moved", moved}, {"still_provisional", still}, {"changes", changes}};
 }
 
 OutboxMessage TicketService::acknowledge_escalation(const std::string& message_id, const nlohmann::json& body) {

@@ -37,6 +37,26 @@ class EventError : public std::runtime_error {
 /// The events allowed in a status, in the order the pane offers them.
 std::vector<std::string> allowed_events(const Ticket& t);
 
+/// The result a ticket's resolution standard asks for (call-taxonomy.md, "Resolution standards"): an
+/// urgent or critical case the 先行救助 record (`given`, `fund`, `approved_by`); a hardship_report the
+/// on-site check's `outcome` (enrolled, not_eligible, referred); a complaint or report the `finding`
+/// given to the caller (`caller_told`: true); a consultation the `answer`; an application `accepted`:
+/// true, `visit_booked` (when) and `time_limit_told`: true. `resolve` takes them in `resolution: {...}`.
+struct ResolutionStandard {
+  std::string id;    ///< relief_record, onsite_check, finding, answer, application_accepted
+  std::string text;  ///< what it asks, in words
+  std::vector<std::string> fields;
+};
+ResolutionStandard resolution_standard(const Ticket& t);
+
+/// What recompute() is asked to do and what it found.
+struct RecomputeRequest {
+  bool only_provisional = false;  ///< only tickets whose deadlines are provisional (a calendar arrived)
+  bool dry_run = false;           ///< report what would move, write nothing
+  std::string by = "operator";
+  std::string reason = "recompute";
+};
+
 class TicketService {
  public:
   using ChangeListener = std::function<void(const Ticket&, const std::string& what)>;
@@ -58,8 +78,24 @@ class TicketService {
   /// climb of that clock stops. Returns the message. Throws EventError (400/404/409).
   OutboxMessage acknowledge_escalation(const std::string& message_id, const nlohmann::json& body);
 
+  /// Recomputes the deadlines of open tickets under the current policy, on purpose (a config change
+  /// affects new tickets only until this is run; a calendar that arrived makes provisional deadlines
+  /// final). Pauses and extensions already granted are kept; the office's clock is recomputed from its
+  /// own start. Each ticket that moves gets a `recomputed` event with before and after, in batches of
+  /// 500 per transaction. Returns {"policy_version", "checked", "moved", "still_provisional",
+  /// "changes": [{id, rule_before, rule_after, first_response_due: [before, after], resolution_due: [...]}]}
+  /// (changes capped at 1000 entries; "moved" counts them all).
+  nlohmann::json recompute(const RecomputeRequest& req);
+
+  /// `extend` (延期) is limited per ticket by policy (config sla.max_extensions, default 2).
+  void set_max_extensions(int n) { max_extensions_ = n; }
+  int max_extensions() const { return max_extensions_; }
+  const SlaPolicy& policy() const { return *policy_; }
+
  private:
   void dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<OutboxMessage>& sent);
+  void send_dispatch(WriteTx& tx, Ticket& t, const DirectoryEntry& office, Instant now,
+                     std::vector<OutboxMessage>& sent);
   TicketStore& store_;
   const Clock& clock_;
   std::shared_ptr<const SlaPolicy> policy_;
@@ -67,6 +103,7 @@ class TicketService {
   EscalationEngine& engine_;
   std::string instance_, public_url_;
   ChangeListener listener_;
+  int max_extensions_ = 2;
 };
 
 }  // namespace assist

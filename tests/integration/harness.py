@@ -5,8 +5,9 @@ import http.server, json, os, random, signal, socket, string, subprocess, sys, t
 import traceback, urllib.error, urllib.parse, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DAEMON = os.path.join(ROOT, "build", "bin", "assistlined")
-CTL = os.path.join(ROOT, "build", "bin", "assistctl")
+BIN = os.environ.get("ASSIST_BUILD_DIR") or os.path.join(ROOT, "build", "bin")  # a private build's bin/
+DAEMON = os.path.join(BIN, "assistlined")
+CTL = os.path.join(BIN, "assistctl")
 SIPP_DIR = os.path.join(ROOT, "scripts", "sipp")
 
 
@@ -86,7 +87,8 @@ directory:
   - {{region: "150102", level: county, name: "新城区民政局协调员", notify: webhook}}
   - {{region: "1501", level: league, name: "呼和浩特市民政局协调员", notify: webhook}}
 notify:
-  webhook: {{url: "http://127.0.0.1:{hook_port}/hook", retry_initial: 1s, retry_max: 2s}}
+  webhook: {{url: "http://127.0.0.1:{hook_port}/hook"}}
+  retry: {{initial: 1s, max: 2s}}
 """ + extra
     path = os.path.join(dirpath, "config.yaml")
     open(path, "w").write(cfg)

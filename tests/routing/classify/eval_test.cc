@@ -50,3 +50,18 @@ TEST_CASE("eval: built-in rules on the development corpus", "[classify][eval]") 
   CHECK(report.critical_recall >= 0.90);
   CHECK(report.urgent_or_critical_to_general == 0);
 }
+
+TEST_CASE("eval: held-out texts in other voices (tests/data/classify/heldout.jsonl)", "[classify][eval]") {
+  std::ifstream f(std::string(ASSIST_SOURCE_DIR) + "/tests/data/classify/heldout.jsonl");
+  REQUIRE(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto corpus = assist::parse_labelled_jsonl(ss.str());
+  REQUIRE(corpus.size() >= 40);
+  const auto report = assist::evaluate(*assist::Classifier::builtin(), corpus);
+  CHECK(report.category.macro_f1 >= 0.88);
+  CHECK(report.request_type.macro_f1 >= 0.80);
+  CHECK(report.urgency.accuracy >= 0.85);
+  CHECK(report.critical_recall == 1.0);
+  CHECK(report.urgent_or_critical_to_general == 0);
+}

@@ -30,11 +30,10 @@ TEST_CASE("config: the built-in defaults are sane", "[config]") {
   CHECK(c.queues.count("general") == 1);
   REQUIRE_FALSE(c.route_table.empty());
   CHECK(c.route_table.back().queue == "sa_general");
-  CHECK(c.webhook.url.empty());
-  CHECK(c.webhook.max_in_flight == 8);
-  CHECK(c.webhook.retry_initial == 1s);
-  CHECK(c.webhook.retry_max == 5min);
-  CHECK(c.webhook.max_attempts == 20);
+  CHECK(c.notifiers.empty());  // a webhook with no url is not configured
+  CHECK(c.retry.initial == 1s);
+  CHECK(c.retry.max == 5min);
+  CHECK(c.retry.max_attempts == 20);
 }
 
 TEST_CASE("config: a file holds only what differs", "[config]") {

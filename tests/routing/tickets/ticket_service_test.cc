@@ -95,12 +95,12 @@ TEST_CASE("tickets: the state machine refuses events out of order", "[tickets][s
     CHECK(e.allowed.is_array());
     CHECK_FALSE(has(e.allowed.get<std::vector<std::string>>(), "resolve"));
   }
-  SECTION("resolve without a result: 400 naming the field") {
+  SECTION("resolve without the result the standard names: 400 naming the field") {
     w.confirm(t.id);
     w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}});
     const auto e = event_error([&] { w.service->apply(t.id, {{"type", "resolve"}, {"by", "office"}}); });
     CHECK(e.status == 400);
-    CHECK(e.field == "result");
+    CHECK(e.field == "resolution.given");  // a critical case: the 先行救助 record (issue 5)
     CHECK(w.store->get(t.id)->status == "acknowledged");
   }
   SECTION("unknown type: 400") {
@@ -144,11 +144,13 @@ TEST_CASE("tickets: the state machine refuses events out of order", "[tickets][s
     w.confirm(t.id);
     CHECK(w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "office"}}).status == "acknowledged");
     CHECK(w.service->apply(t.id, {{"type", "start"}, {"by", "office"}}).status == "in_progress");
-    const Ticket r = w.service->apply(t.id, {{"type", "resolve"}, {"by", "office"}, {"result", "已发放临时救助2000元"}});
+    const Ticket r = w.service->apply(t.id, {{"type", "resolve"}, {"by", "office"}, {"result", "已发放临时救助2000元"},
+                                             {"resolution", {{"given", "临时救助金2000元"}, {"fund", "乡镇临时救助备用金"},
+                                                             {"approved_by", "街道办主任"}}}});
     CHECK(r.status == "resolved");
     CHECK(r.result == "已发放临时救助2000元");
     CHECK(r.resolved_at == w.clock.now());
-    CHECK(w.service->apply(t.id, {{"type", "close"}, {"by", "agent"}, {"revisit", "满意"}}).status == "closed");
+    CHECK(w.service->apply(t.id, {{"type", "close"}, {"by", "agent"}, {"revisit", {{"reached", true}, {"satisfied", true}}}}).status == "closed");
     CHECK(event_error([&] { w.service->apply(t.id, {{"type", "confirm"}}); }).status == 409);
     auto types = w.event_types(t.id);
     std::sort(types.begin() + 1, types.begin() + 3);  // confirm and the dispatch it caused: see below

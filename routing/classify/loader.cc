@@ -1,0 +1,33 @@
+#include "routing/classify/loader.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace assist {
+
+std::shared_ptr<const Classifier> load_classifier(const std::string& rules_path, const std::string& monitoring_list_path,
+                                                  const std::string& hmac_key) {
+  std::shared_ptr<const Classifier> c;
+  if (rules_path.empty()) {
+    c = Classifier::builtin();
+  } else {
+    std::ifstream in(rules_path, std::ios::binary);
+    if (!in) throw RulesError(rules_path + ":0: (document): cannot read the rules file (classify.rules)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    c = Classifier::from_yaml(ss.str(), rules_path);
+  }
+  if (!monitoring_list_path.empty()) c = c->with_monitoring(MonitoringList::load(monitoring_list_path, hmac_key));
+  return c;
+}
+
+nlohmann::json classification_json(const Classification& c) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : c.reasons)
+    reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
+  return {{"category", c.category}, {"request_type", c.request_type}, {"urgency", c.urgency},
+          {"confidence", c.confidence}, {"language", c.language}, {"flags", c.flags}, {"unsure", c.unsure},
+          {"reasons", reasons}};
+}
+
+}  // namespace assist

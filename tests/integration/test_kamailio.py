@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Kamailio in front, as a 12345 stack runs it: caller (SIPp UAC) -> Kamailio (ops/kamailio/kamailio.cfg,
+foreground -DD -E, its own run directory, loopback ports) -> assistlined (302) -> Kamailio follows it ->
+the agent queue (SIPp UAS) with X-Assist-Ticket copied onto the branch -> 200/ACK/BYE. Two assistlined
+instances form the dispatcher set; killing one mid-run loses no call.
+Skipped (loudly) when kamailio is not installed (scripts/setup installs it)."""
+import glob, os, re, shutil, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(__file__))
+import harness
+from harness import *
+
+harness.DAEMON = os.environ.get("ASSISTLINED", harness.DAEMON)
+KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
+CFG = os.path.join(ROOT, "ops", "kamailio", "kamailio.cfg")
+
+
+class Stack:
+    def __init__(self, instances=2):
+        if not os.path.exists(KAMAILIO):
+            raise Skip("kamailio is not installed (scripts/setup installs Debian's kamailio)")
+        if not shutil.which("sipp"):
+            raise Skip("sipp is not installed")
+        self.dir = tempfile.mkdtemp(prefix="assist-kam-")
+        self.procs = []
+        self.uas_port, self.kam_port = free_port(), free_port()
+        queue = f"sip:queue@127.0.0.1:{self.uas_port}"
+        extra = "routing:\n  queues:\n" + "".join(
+            f"    {q}: \"{queue}\"\n" for q in ("sa_critical", "sa_urgent", "sa_mongolian", "sa_general", "general"))
+        self.daemons = []
+        try:
+            for i in range(instances):
+                d = os.path.join(self.dir, f"a{i}"); os.makedirs(d)
+                # each instance its own ticket-id prefix (`instance`): two embedded stores must not hand out
+                # the same ids
+                config, sip, httpp = write_config(d, free_port(), extra + f"instance: K{i}\n")
+                self.daemons.append(Daemon(config, httpp, sip).start())
+            # the agent queue
+            self.uas_log = os.path.join(self.dir, "uas.log")
+            self.uas = subprocess.Popen(
+                ["sipp", "-sf", os.path.join(SIPP_DIR, "uas-queue.xml"), "-i", "127.0.0.1", "-p", str(self.uas_port),
+                 "-nostdin", "-trace_logs", "-log_file", self.uas_log, "-trace_err",
+                 "-error_file", os.path.join(self.dir, "uas-err.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.dir)
+            self.procs.append(self.uas)
+            # Kamailio
+            ds = os.path.join(self.dir, "assistline.list")
+            with open(ds, "w") as f:
+                for d in self.daemons:
+                    f.write(f"1 sip:127.0.0.1:{d.sip} 0 0\n")
+            run_dir = os.path.join(self.dir, "kamailio"); os.makedirs(run_dir)
+            self.kam_log = open(os.path.join(self.dir, "kamailio.log"), "w")
+            self.kam = subprocess.Popen(
+                [KAMAILIO, "-f", CFG, "-DD", "-E", "-m", "64", "-M", "8",
+                 "-A", f"KAM_LISTEN=udp:127.0.0.1:{self.kam_port}", "-A", f'DISPATCHER_LIST="{ds}"',
+                 "-A", f'RUN_DIR="{run_dir}"', "-A", "CHILDREN=2"],
+                stdout=self.kam_log, stderr=subprocess.STDOUT, cwd=self.dir)
+            self.procs.append(self.kam)
+            # ready when Kamailio answers OPTIONS and dispatcher has probed both instances
+            u = Udp(self.kam_port)
+            def up():
+                if self.kam.poll() is not None:
+                    raise AssertionError("kamailio exited at start: " + self.kam_tail())
+                raw, cid = invite(self.kam_port, u.local, method="OPTIONS")
+                raw = raw.replace(f"OPTIONS sip:12345@".encode(), b"OPTIONS sip:")
+                code, _, _ = u.final(raw, cid, timeout=0.5)
+                return code == 200
+            wait_until(up, 15, "kamailio to answer OPTIONS")
+            time.sleep(1.5)  # dispatcher's first OPTIONS round
+        except BaseException:
+            self.close(); raise
+
+    def kam_tail(self):
+        self.kam_log.flush()
+        return open(self.kam_log.name).read()[-3000:]
+
+    def callers(self, n, rate, timeout=60):
+        """Runs a SIPp UAC of n calls at `rate` calls/s through Kamailio; returns (successful, failed, out)."""
+        stat = os.path.join(self.dir, f"uac-{time.time():.0f}.csv")
+        p = subprocess.Popen(
+            ["sipp", "-sf", os.path.join(SIPP_DIR, "uac-call.xml"), "-i", "127.0.0.1", "-p", str(free_port()),
+             "-m", str(n), "-r", str(rate), "-l", "200", "-nostdin", "-timeout", f"{timeout}s",
+             "-recv_timeout", "15s", "-trace_stat", "-stf", stat, "-fd", "1", "-trace_screen",
+             "-screen_file", stat + ".screen", f"127.0.0.1:{self.kam_port}"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.dir)
+        self.procs.append(p)
+        return p, stat
+
+    @staticmethod
+    def result(p, stat, timeout=90):
+        out = p.communicate(timeout=timeout)[0].decode("utf-8", "replace")
+        ok = failed = None
+        try:
+            rows = open(stat).read().strip().split("\n")
+            hdr = rows[0].split(";"); last = rows[-1].split(";")
+            ok = int(last[hdr.index("SuccessfulCall(C)")]); failed = int(last[hdr.index("FailedCall(C)")])
+        except Exception:
+            pass
+        return ok, failed, out
+
+    def queue_calls(self):
+        """The INVITEs the agent queue saw: [(call_id, ticket, urgency, priority)]."""
+        try:
+            text = open(self.uas_log, encoding="utf-8", errors="replace").read()
+        except FileNotFoundError:
+            return []
+        return re.findall(r"queue call (\S+) ticket (\S*) urgency (\S*) priority (\S*)", text)
+
+    def ticket_anywhere(self, tid):
+        for d in self.daemons:
+            if d.proc.poll() is None:
+                st, t = d.api("GET", "/api/v1/tickets/" + tid)
+                if st == 200:
+                    return t
+        return None
+
+    def close(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill(); p.wait()
+        for d in getattr(self, "daemons", []):
+            try:
+                d.stop()
+            except Exception:
+                pass
+        if getattr(self, "kam_log", None): self.kam_log.close()
+        if os.environ.get("KEEP_TEST_DIR"):
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_calls_through_kamailio_reach_the_queue_with_the_ticket():
+    s = Stack()
+    try:
+        p, stat = s.callers(20, 10)
+        ok, failed, out = s.result(p, stat)
+        assert ok == 20 and failed == 0, f"SIPp: {ok} successful, {failed} failed\n{out[-1500:]}\n{s.kam_tail()}"
+        seen = s.queue_calls()
+        assert len({c for c, *_ in seen}) == 20, f"the queue saw {len(seen)} INVITEs: {seen[:3]}"
+        for cid, tid, urg, prio in seen:
+            assert tid and not tid.startswith("$"), f"call {cid} reached the queue without X-Assist-Ticket"
+            assert urg and prio in ("emergency", "urgent", "normal"), (cid, urg, prio)
+            t = s.ticket_anywhere(tid)
+            assert t is not None, f"ticket {tid} (call {cid}) is in neither instance's API"
+            assert t["call_id"] == cid, (t["call_id"], cid)
+        # both instances took calls (round robin)
+        per = [len(d.api("GET", "/api/v1/tickets?limit=1000")[1]["tickets"]) for d in s.daemons]
+        assert all(n > 0 for n in per) and sum(per) == 20, f"tickets per instance: {per}"
+    finally:
+        s.close()
+
+
+def test_killing_one_instance_mid_run_loses_no_call():
+    s = Stack()
+    try:
+        p, stat = s.callers(150, 25)
+        time.sleep(2.5)
+        victim = s.daemons[0]
+        victim.proc.send_signal(signal.SIGKILL); victim.proc.wait()
+        ok, failed, out = s.result(p, stat)
+        assert ok == 150 and failed == 0, f"SIPp: {ok} successful, {failed} failed after killing one instance\n" \
+                                          f"{out[-1500:]}\n{s.kam_tail()[-1500:]}"
+        seen = s.queue_calls()
+        assert len({c for c, *_ in seen}) == 150, f"the queue saw {len(seen)} INVITEs"
+        missing = [c for c, tid, *_ in seen if not tid or tid.startswith("$")]
+        assert not missing, f"{len(missing)} calls reached the queue without a ticket"
+        # the victim took calls before it died; the survivor every call after; each call one ticket
+        import sqlite3
+        con = sqlite3.connect(os.path.join(s.dir, "a0", "assistline.db"))
+        before = con.execute("SELECT count(*) FROM tickets").fetchone()[0]; con.close()
+        st, body = s.daemons[1].api("GET", "/api/v1/tickets?limit=1000")
+        after = len(body["tickets"])
+        print(f"  tickets: killed instance {before}, survivor {after}")
+        assert before > 0, "the killed instance had taken no call: the kill proved nothing"
+        assert before + after == 150, f"{before} + {after} tickets for 150 calls"
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    only = sys.argv[1:]
+    run([t for t in (test_calls_through_kamailio_reach_the_queue_with_the_ticket,
+                     test_killing_one_instance_mid_run_loses_no_call) if not only or t.__name__ in only])

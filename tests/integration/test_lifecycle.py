@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Issue 5 against the real daemon: the per-clock fields in the API, waiting on the caller (pause and
+resume move the resolution deadline by the paused time), extensions and their limit, return and
+reassignment (the office's clock restarts, the ticket's does not; the new office's first-response
+breach escalates), merge, the resolution standard and the revisit, recompute through the API, the
+calendar warning (log once, metric, API), and `assistctl deadline`/`recompute` with a calendar folder."""
+import json, os, shutil, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(__file__))
+import harness
+from harness import *
+
+# ASSIST_BUILD points at another build folder (default: build/)
+if os.environ.get("ASSIST_BUILD"):
+    harness.DAEMON = os.path.join(os.environ["ASSIST_BUILD"], "bin", "assistlined")
+    harness.CTL = os.path.join(os.environ["ASSIST_BUILD"], "bin", "assistctl")
+CTL = harness.CTL
+
+FIRE = "家里昨晚着火了，房子全烧没了，老人孩子现在没地方住，外面零下二十多度"
+PLACE = "150102001001"
+
+
+class Env:
+    def __init__(self, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="assist-life-")
+        self.hook = Hook()
+        self.config, self.sip, self.http = write_config(self.dir, self.hook.port, extra)
+        self.d = Daemon(self.config, self.http, self.sip).start()
+        self.u = Udp(self.sip)
+        self.n = 0
+    def call(self, text=FIRE, caller=None):
+        self.n += 1
+        raw, cid = invite(self.sip, self.u.local, text=text, region=PLACE, caller=caller or f"1380000{self.n:04d}")
+        code, h, _ = self.u.final(raw, cid)
+        assert code == 302 and h1(h, "X-Assist-Ticket"), f"no ticket for the call: {code}"
+        self.u.send(ack_for(raw, h))
+        return h1(h, "X-Assist-Ticket")
+    def ev(self, tid, body, want=200):
+        st, t = self.d.api("POST", f"/api/v1/tickets/{tid}/events", body)
+        assert st == want, f"{body.get('type')}: expected {want}, got {st}: {t}"
+        return t
+    def log(self):
+        return open(os.path.join(self.dir, "assistlined.log"), encoding="utf-8", errors="replace").read()
+    def close(self):
+        rc = self.d.stop()
+        self.hook.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        assert rc == 0, f"assistlined exited {rc} on SIGTERM"
+
+
+def with_env(fn):
+    def t():
+        env = Env()
+        try:
+            fn(env)
+        finally:
+            env.close()
+    t.__name__ = fn.__name__
+    return t
+
+
+def ts(s):
+    """RFC 3339 with +08:00 (optionally .mmm) -> epoch seconds."""
+    from datetime import datetime
+    return datetime.fromisoformat(s).timestamp()
+
+
+def normal(env, tid):
+    """Confirm as a normal dibao application (1wd / 10wd), signed off and in progress."""
+    env.ev(tid, {"type": "confirm", "by": "agent-7", "category": "minimum_living_allowance", "request_type": "help",
+                 "urgency": "normal", "region_code": PLACE})
+    env.ev(tid, {"type": "acknowledge", "by": "office"})
+    return env.ev(tid, {"type": "start", "by": "office"})
+
+
+@with_env
+def test_clocks_pause_resume_and_extend(env):
+    tid = env.call()
+    t = normal(env, tid)
+    for clock in ("first_response", "resolution"):
+        c = t["clocks"][clock]
+        for k in ("due", "remaining_seconds", "elapsed_ratio", "paused", "breached"):
+            assert k in c, f"clocks.{clock} lacks {k}: {c}"
+    assert t["first_response_due"] and t["resolution_due"] and t["policy_version"].startswith("p-")
+    assert t["clocks"]["first_response"]["stopped_at"], "the sign-off stops the first-response clock"
+    e = env.ev(tid, {"type": "wait_on_caller", "by": "office"}, want=409)
+    assert e["error"]["code"] == "no_failed_contact" and "contact_attempt" in e["error"]["allowed"], e
+    env.ev(tid, {"type": "contact_attempt", "by": "office", "reached": False})
+    p = env.ev(tid, {"type": "wait_on_caller", "by": "office", "note": "电话无人接听"})
+    assert p["status"] == "waiting_on_caller" and p["paused"] is True and p["clocks"]["resolution"]["paused"] is True
+    assert p["clocks"]["first_response"]["paused"] is False
+    left = p["clocks"]["resolution"]["remaining_seconds"]
+    time.sleep(2.2)
+    st, q = env.d.api("GET", f"/api/v1/tickets/{tid}")
+    assert q["clocks"]["resolution"]["remaining_seconds"] == left, "the paused clock's remaining time moved"
+    r = env.ev(tid, {"type": "resume", "by": "office"})
+    moved = ts(r["resolution_due"]) - ts(t["resolution_due"])
+    st, evs = env.d.api("GET", f"/api/v1/tickets/{tid}/events")
+    paused_s = evs["events"][-1]["body"]["paused_seconds"]
+    assert 2 <= paused_s <= 4 and abs(moved - paused_s) < 1.0, (moved, paused_s)
+    assert r["clocks"]["resolution"]["paused"] is False and r["status"] == "in_progress"
+    # extend: reason and approval required; the default policy allows two
+    e = env.ev(tid, {"type": "extend", "by": "office", "duration": "2wd", "reason": "需入户核查"}, want=400)
+    assert e["error"]["field"] == "approved_by", e
+    x1 = env.ev(tid, {"type": "extend", "by": "office", "duration": "2wd", "reason": "需入户核查", "approved_by": "值班长王"})
+    assert ts(x1["resolution_due"]) > ts(r["resolution_due"]) and len(x1["extensions"]) == 1
+    env.ev(tid, {"type": "extend", "by": "office", "duration": "1d", "reason": "等证明", "approved_by": "值班长王"})
+    e = env.ev(tid, {"type": "extend", "by": "office", "duration": "1d", "reason": "再延", "approved_by": "值班长王"}, want=409)
+    assert e["error"]["code"] == "extension_limit", e
+    # resolve asks for the application standard's result; close asks for the revisit
+    e = env.ev(tid, {"type": "resolve", "by": "office", "result": "已受理"}, want=400)
+    assert e["error"]["field"] == "resolution.accepted", e
+    env.ev(tid, {"type": "resolve", "by": "office",
+                 "resolution": {"accepted": True, "visit_booked": "周三上午", "time_limit_told": True}})
+    o = env.ev(tid, {"type": "close", "by": "agent", "revisit": {"reached": True, "satisfied": False}})
+    assert o["status"] == "in_progress" and o["review"] is True and "revisit_unsatisfied" in o["flags"], o
+
+
+@with_env
+def test_return_reassign_restarts_the_office_clock(env):
+    tid = env.call()
+    c = env.ev(tid, {"type": "confirm", "by": "agent-7", "region_code": PLACE})
+    assert c["urgency"] == "critical" and c["assignee"]["name"] == "海拉尔东路街道协调员", c
+    e = env.ev(tid, {"type": "return", "by": "office"}, want=400)
+    assert e["error"]["field"] == "reason"
+    r = env.ev(tid, {"type": "return", "by": "office", "reason": "不属本单位"})
+    assert r["returned"] is True and r["assignee"] is None and r["offices"][0]["ended"] == "returned"
+    time.sleep(2.5)  # past the ticket's 2 s first response: nobody holds it, nothing escalates
+    assert not [b for b in env.hook.bodies() if b["kind"] == "escalation"], env.hook.bodies()
+    t_reassign = time.time()
+    g = env.ev(tid, {"type": "reassign", "by": "值班长", "office": "新城区民政局协调员", "reason": "改派区民政局"})
+    assert g["office_round"] == 2 and g["assignee"]["name"] == "新城区民政局协调员"
+    assert g["resolution_due"] == c["resolution_due"], "the ticket's resolution clock restarted"
+    assert g["first_response_due"] == c["first_response_due"], "the ticket's own first-response due changed"
+    assert abs(ts(g["clocks"]["first_response"]["due"]) - (t_reassign + 2)) < 1.0, g["clocks"]
+    assert g["clocks"]["office_resolution"] is not None
+    # the new office does not sign off: its first-response breach escalates, counted from the reassignment
+    esc = wait_until(lambda: [m for m in env.hook.messages if m["body"]["kind"] == "escalation"
+                              and m["body"]["ticket_id"] == tid], 10, "an escalation after the reassignment")
+    assert esc[0]["t"] >= t_reassign + 1.9, f"escalated {esc[0]['t'] - t_reassign:.2f} s after the reassignment"
+    st, evs = env.d.api("GET", f"/api/v1/tickets/{tid}/events")
+    types = [e["type"] for e in evs["events"]]
+    assert types[:6] == ["opened", "confirm", "dispatch", "return", "reassign", "dispatch"], types
+
+
+@with_env
+def test_merge_recompute_and_the_calendar_warning(env):
+    a, b = env.call(caller="13911110001"), env.call(caller="13911110002")
+    m = env.ev(a, {"type": "merge", "by": "agent-7", "into": b})
+    assert m["status"] == "merged" and m["merged_into"] == b
+    st, tb = env.d.api("GET", f"/api/v1/tickets/{b}")
+    assert tb["call_count"] == 2 and tb["merged_from"] == [a]
+    e = env.ev(b, {"type": "merge", "by": "agent-7", "into": a}, want=409)
+    assert e["error"]["code"] == "target_closed"
+    st, rep = env.d.api("POST", "/api/v1/recompute", {"dry_run": True})
+    assert st == 200 and rep["checked"] >= 1 and rep["moved"] == 0 and rep["policy_version"] == tb["policy_version"], rep
+    st, cal = env.d.api("GET", "/api/v1/calendar")
+    assert st == 200 and cal["last_year"] >= 2026 and "provisional_tickets" in cal, cal
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
+    if cal["last_year"] == 2026 and today >= "2026-11-01":
+        assert cal["warning"] is True and "cn-2027.yaml" in cal["message"], cal
+        body = urllib.request.urlopen(f"http://127.0.0.1:{env.http}/metrics", timeout=5).read().decode()
+        assert "assist_calendar_warning 1" in body and "assist_provisional_tickets" in body, body[-600:]
+        assert env.log().count("ALERT calendar") == 1, "the calendar warning should be said once at start"
+
+
+def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
+    d = tempfile.mkdtemp(prefix="assist-cal-")
+    try:
+        args = [CTL, "deadline", "--opened", "2026-12-24T10:00:00+08:00", "--urgency", "normal", "--request-type", "help"]
+        out = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+        assert out["provisional"] is True and out["resolution_due"] == "2027-01-08T00:00:00+08:00", out
+        open(os.path.join(d, "cn-2027.yaml"), "w").write("year: 2027\ndays:\n  - {date: 2027-01-01, off: true, name: 元旦}\n")
+        out = json.loads(subprocess.run(args + ["--calendar-dir", d], capture_output=True, text=True, check=True).stdout)
+        assert out["provisional"] is False and out["resolution_due"] == "2027-01-09T00:00:00+08:00", out
+        store = os.path.join(d, "empty.db")
+        p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 0 and json.loads(p.stdout)["checked"] == 0, p.stdout + p.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(run([test_clocks_pause_resume_and_extend, test_return_reassign_restarts_the_office_clock,
+                  test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder]))
