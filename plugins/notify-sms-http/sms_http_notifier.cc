@@ -28,7 +28,7 @@ std::string url_encode(const std::string& s) {
 std::string sms_text(const OutboxMessage& m, size_t max_chars) {
   const std::string text = m.body.value("short_text", m.body.value("text", std::string()));
   const char* key = m.kind == "escalation" ? "ack_url" : m.kind == "dispatch" ? "signoff_url" : "link";
-  const std::string link = m.body.value(key, m.body.value("link", std::string()));
+  const std::string link = m.body.value("short_url", m.body.value(key, m.body.value("link", std::string())));
   if (!link.empty() && utf8_length(text) + 1 + utf8_length(link) <= max_chars) return text + " " + link;
   return utf8_prefix(text, max_chars);
 }

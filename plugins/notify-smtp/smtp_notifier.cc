@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "plugins/notify-webhook/webhook_notifier.h"  // hmac_sha256_hex
 #include "routing/common/time_format.h"
 
 namespace assist {
@@ -47,6 +48,28 @@ std::string wrapped(const std::string& b64) {
   return out;
 }
 
+// RFC 2047 §2: an encoded-word is at most 75 characters; a long subject becomes several words on folded
+// lines, each holding whole UTF-8 characters (45 bytes at most: 60 base64 characters).
+std::string encoded_words(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t end = i, next = i;
+    while (next < text.size()) {
+      size_t len = 1;
+      const auto b = static_cast<unsigned char>(text[next]);
+      if (b >= 0xF0) len = 4; else if (b >= 0xE0) len = 3; else if (b >= 0xC0) len = 2;
+      if (next + len - i > 45) break;
+      next += len;
+      end = next;
+    }
+    if (end == i) end = std::min(text.size(), i + 45);  // not UTF-8: cut anyway
+    out += (out.empty() ? "" : "\r\n ") + std::string("=?UTF-8?B?") + base64(text.substr(i, end - i)) + "?=";
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string smtp_payload(const OutboxMessage& m, const std::string& from, const std::string& to, Instant now) {
@@ -56,12 +79,13 @@ std::string smtp_payload(const OutboxMessage& m, const std::string& from, const 
   out += "Date: " + mail_date(now) + "\r\n";
   out += "From: <" + from + ">\r\n";
   out += "To: <" + to + ">\r\n";
-  out += "Message-ID: <" + m.id + "@assistline>\r\n";
-  out += "Subject: =?UTF-8?B?" + base64(subject) + "?=\r\n";
+  // the same message id always gives the same Message-ID (a mail system may deduplicate on it)
+  out += "Message-ID: <" + hmac_sha256_hex("assistline", m.id).substr(0, 32) + "@assistline>\r\n";
+  out += "Subject:\r\n " + encoded_words(subject) + "\r\n";  // folded at once: each word fits a line
   out += "MIME-Version: 1.0\r\n";
   out += "Content-Type: text/plain; charset=UTF-8\r\n";
   out += "Content-Transfer-Encoding: base64\r\n";
-  out += "X-Assist-Message-Id: " + m.id + "\r\n";
+  out += "X-Assist-Message-Id:\r\n " + m.id + "\r\n";  // folded: ids run long
   out += "\r\n";
   out += wrapped(base64(m.body.value("text", std::string()) + "\r\n"));
   return out;

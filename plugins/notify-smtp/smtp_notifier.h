@@ -1,7 +1,8 @@
 #pragma once
 // notify-smtp: delivers each message as a UTF-8 e-mail through an SMTP relay (libcurl's SMTP client) to
-// the recipient's `address` in the directory. Subject as an RFC 2047 encoded-word, body base64 text/plain;
-// Message-ID is derived from the message's stable id so a mail system can deduplicate.
+// the recipient's `address` in the directory. Subject as RFC 2047 encoded-words (each at most 75
+// characters, folded), body base64 text/plain, header lines within 78 characters; Message-ID is derived
+// from the message's stable id so a mail system can deduplicate, and X-Assist-Message-Id carries the id.
 // Config `notify.smtp`: url (smtp:// or smtps://, required), from (required), username, password,
 // timeout (30s), max_in_flight (4).
 #include "plugins/notify-common/curl_pool.h"

@@ -517,6 +517,7 @@ void Normalizer::normalize_into(std::string_view text, std::string& out) const {
 
 size_t Matcher::memory_bytes() const {
   size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + delta_.capacity() * sizeof(delta_[0]) +
+             delta16_.capacity() * sizeof(delta16_[0]) +
              row_node_.capacity() * sizeof(row_node_[0]);
   for (const auto& nd : nodes_) n += nd.next.capacity() * sizeof(nd.next[0]);
   for (const auto& p : patterns_) n += sizeof(p) + p.capacity();
@@ -609,21 +610,26 @@ void Matcher::build() {
     }
     for (const auto& [b, c] : nu.next) row[cls_[b]] = entry(c);
   }
+  delta16_.clear();
+  if (n < 32768) {
+    delta16_.resize(delta_.size());
+    for (size_t k = 0; k < delta_.size(); ++k)
+      delta16_[k] = static_cast<uint16_t>(((delta_[k] >> 1) / nclasses_) << 1 | (delta_[k] & 1));
+    delta_.clear();
+    delta_.shrink_to_fit();
+  }
   built_ = true;
 }
 
-void Matcher::find(std::string_view text, std::vector<Hit>& out, size_t max_hits) const {
-  if (!built_) return;
-  const uint32_t* const delta = delta_.data();
+template <class Step>
+void Matcher::scan(std::string_view text, std::vector<Hit>& out, size_t max_hits, Step step) const {
   const uint8_t* const cls = cls_.data();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
-  const uint32_t nc = nclasses_;
-  uint32_t e = 0;  // entry of the current state: row offset << 1 | emits
+  uint32_t e = 0;  // entry of the current state (see delta_ / delta16_)
   for (size_t i = 0; i < size; ++i) {
-    e = delta[(e >> 1) + cls[p[i]]];
-    if (!(e & 1)) [[likely]] continue;
-    const int state = row_node_[(e >> 1) / nc];
+    int state = step(e, cls[p[i]]);
+    if (state < 0) [[likely]] continue;
     for (int n = nodes_[static_cast<size_t>(state)].out >= 0 ? state : nodes_[static_cast<size_t>(state)].dict; n >= 0;
          n = nodes_[static_cast<size_t>(n)].dict) {
       const int id = nodes_[static_cast<size_t>(n)].out;
@@ -631,6 +637,24 @@ void Matcher::find(std::string_view text, std::vector<Hit>& out, size_t max_hits
       const auto len = static_cast<uint32_t>(patterns_[static_cast<size_t>(id)].size());
       out.push_back({id, static_cast<uint32_t>(i + 1) - len, static_cast<uint32_t>(i + 1)});
     }
+  }
+}
+
+void Matcher::find(std::string_view text, std::vector<Hit>& out, size_t max_hits) const {
+  if (!built_) return;
+  const uint32_t nc = nclasses_;
+  if (!delta16_.empty()) {
+    const uint16_t* const delta = delta16_.data();
+    scan(text, out, max_hits, [&](uint32_t& e, uint8_t c) {
+      e = delta[(e >> 1) * nc + c];
+      return (e & 1) ? row_node_[e >> 1] : -1;
+    });
+  } else {
+    const uint32_t* const delta = delta_.data();
+    scan(text, out, max_hits, [&](uint32_t& e, uint8_t c) {
+      e = delta[(e >> 1) + c];
+      return (e & 1) ? row_node_[(e >> 1) / nc] : -1;
+    });
   }
 }
 

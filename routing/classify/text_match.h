@@ -116,10 +116,15 @@ class Matcher {
   // After build(): a complete automaton over byte classes (bytes that occur in no pattern share class 0), so
   // find() is one table step a byte, with no failure-link walks. States are renumbered breadth-first (the
   // shallow states every text visits share cache lines); an entry is (row offset of the target << 1) | 1 when
-  // the target has an output on its dictionary chain, so the hot loop reads one table and nothing else.
+  // the target has an output on its dictionary chain, so the hot loop reads one table and nothing else. With
+  // fewer than 32768 states the entries are 16-bit row numbers instead (half the cache footprint).
   std::array<uint8_t, 256> cls_{};
   uint32_t nclasses_ = 1;
   std::vector<uint32_t> delta_;     // [row offset + class] -> (target row offset << 1) | emits
+  // The same table at half the size when there are fewer than 32768 states: (target row << 1) | emits.
+  std::vector<uint16_t> delta16_;
+  template <class Step>
+  void scan(std::string_view text, std::vector<Hit>& out, size_t max_hits, Step step) const;
   std::vector<int32_t> row_node_;   // row index -> node (for outputs)
   std::vector<std::string> patterns_;
   bool built_ = false;

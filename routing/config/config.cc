@@ -35,7 +35,7 @@ DirectoryEntry parse_entry(const nlohmann::json& e, const std::string& ptr, cons
   d.address = e.value("address", "");
   d.fallback = e.value("fallback", false);
   const size_t want = d.level == "league" ? 4 : d.level == "county" ? 6 : d.level == "township" ? 9 : 12;
-  if (d.region.size() != want)
+  if (d.level != "supervisor" && d.region.size() != want)
     err(ptr + "/region",
         "a " + d.level + " entry needs a " + std::to_string(want) + "-digit region code, got '" + d.region + "'");
   if (e.contains("duty")) {

@@ -106,6 +106,15 @@ std::optional<DirectoryEntry> Directory::office_for(const std::string& region_co
 std::optional<DirectoryEntry> Directory::coordinator(const std::string& level, const std::string& region_code,
                                                      std::optional<Instant> now) const {
   std::lock_guard lock(state_->mu);
+  if (level == "supervisor") {  // the hotline centre's shift supervisor (值班长) whose area holds the place
+    std::optional<DirectoryEntry> fallback;
+    for (const auto& e : state_->entries) {
+      if (e.level != "supervisor" || !region_code.starts_with(e.region)) continue;
+      if (!now || on_duty(e, *now, state_->calendar.get())) return e;
+      if (e.fallback && !fallback) fallback = e;
+    }
+    return fallback;
+  }
   const std::string prefix = region_prefix(region_code, level);
   if (prefix.empty()) return std::nullopt;
   // coordinators on duty, then the level's fallback, then an office of the level (a plain township entry

@@ -81,6 +81,10 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
       std::optional<DirectoryEntry> to;
       if (step->kind == "warning") {
         esc.warned = true;
+        if (step->reason.ends_with("_overdue")) {  // 催办: the normal ticket's limit passed
+          esc.level = "office";
+          esc.breached = true;
+        }
         const auto& a = *t->assignee;
         to = DirectoryEntry{a.region, a.level, a.name, "webhook", a.role, a.department};
         for (const auto& e : directory_.entries())

@@ -29,6 +29,11 @@ std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const st
       for (size_t i = 0; i < next; ++i) at += ladder_[i].step;
       consider({clock, "escalation", ladder_[next].level, clock + "_overdue", at});
     }
+  } else if (t.urgency == "normal" && t.assignee && !esc.acknowledged && !ladder_.empty()) {
+    // normal tickets: a reminder to the office at the limit (催办), the shift supervisor one step later (督办);
+    // the coordinator ladder is for critical and urgent cases only
+    if (esc.level.empty()) consider({clock, "warning", "office", clock + "_overdue", due});
+    else if (esc.level == "office") consider({clock, "escalation", "supervisor", clock + "_overdue", due + ladder_[0].step});
   }
   return best;
 }

@@ -5,6 +5,8 @@
 //   - a warning to the dispatched office at warning_at of the limit;
 //   - for critical and urgent tickets, when the limit passes, the first ladder level (township), then each
 //     next level after the previous level's `step` without an acknowledgement (county, then league).
+// Normal tickets get a reminder to the office when the limit passes (催办) and the shift supervisor (a
+// directory entry of level `supervisor`) one first step later (督办), not the coordinator ladder.
 // Acknowledgement by a coordinator stops that clock's climb; the office's sign-off (acknowledge) stops the
 // first-response clock, resolve stops both. Planned moments are fixed from the due instant (due,
 // due + step1, due + step1 + step2, ...), so a restart or a late timer never shifts the ladder. A level

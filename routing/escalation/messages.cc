@@ -15,7 +15,9 @@ std::string lookup(const std::map<std::string, std::string>& m, const std::strin
 }
 
 std::string level_zh(const std::string& level) {
-  return lookup({{"office", "承办单位"}, {"township", "苏木乡镇/街道"}, {"county", "旗县区"}, {"league", "盟市"}}, level);
+  return lookup({{"office", "承办单位"}, {"township", "苏木乡镇/街道"}, {"county", "旗县区"}, {"league", "盟市"},
+                 {"supervisor", "值班长"}},
+                level);
 }
 
 // "11月29日 18:03:00" in Shanghai time: what a person reads on a phone. A deadline at midnight is written
@@ -72,6 +74,9 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
     text = "【12345社会救助派单】工单" + t.id + "：" + labels + "，地点：" + place + "。请于" +
            short_time(t.first_response_due) + "前签收并联系来电人，" + short_time(t.resolution_due) +
            "前办结。" + (t.request_type == "report" ? "举报人身份保密。" : "") + "签收：" + signoff_url;
+  } else if (kind == "warning" && reason.ends_with("_overdue")) {
+    text = "【12345社会救助催办】工单" + t.id + "：" + labels + "，地点：" + place + "，应于" + short_time(due) + "前" +
+           what + "，已超时，请立即处理并在系统中反馈。详情：" + link;
   } else if (kind == "warning") {
     text = "【12345社会救助预警】工单" + t.id + "：" + labels + "，地点：" + place + "，须于" + short_time(due) +
            "前" + what + "，时限即将届满，请抓紧处理。详情：" + link;
@@ -120,6 +125,10 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
             {"link", link},
             {"created_at", format_rfc3339(now)}};
   if (kind == "escalation") m.body["ack_url"] = ack_url;
+  if (signer && (kind == "escalation" || kind == "dispatch")) {  // for SMS: short, redirects to the signed link
+    m.body["token"] = signer->token(id);
+    m.body["short_url"] = signer->public_url() + "/l/" + m.body["token"].get<std::string>();
+  }
   if (kind == "dispatch") m.body["signoff_url"] = signoff_url;
   return m;
 }

@@ -73,7 +73,6 @@ int OutboxWorker::in_flight() const {
 int OutboxWorker::pump() {
   std::vector<std::string> busy;
   std::map<std::string, int> used;  // in flight per notifier
-  int room = 0;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, name] : in_flight_) {
@@ -81,31 +80,29 @@ int OutboxWorker::pump() {
       ++used[name];
     }
   }
-  auto limit = [&](const std::string& name, Notifier* n) { return std::min(policy_.max_in_flight, n->max_in_flight()) - used[name]; };
-  for (const auto& [name, n] : notifiers_)
-    if (n) room += std::max(0, limit(name, n));
-  if (room <= 0) return 0;
-  std::vector<OutboxMessage> due;
-  try {
-    due = store_.outbox_due(clock_.now(), room + 16, busy);
-  } catch (const std::exception& e) {
-    spdlog::error("outbox: cannot read pending messages: {}", e.what());
-    return 0;
-  }
+  // Each notifier reads its own due messages: a slow channel's backlog never starves another.
   int started = 0;
-  for (const auto& m : due) {
-    auto it = notifiers_.find(m.notify);
-    if (it == notifiers_.end() || !it->second) continue;  // no channel configured: stays pending
-    if (limit(m.notify, it->second) <= 0) continue;
-    {
-      std::lock_guard lock(mu_);
-      if (!in_flight_.emplace(m.id, m.notify).second) continue;
+  for (const auto& [name, n] : notifiers_) {
+    if (!n) continue;
+    const int room = std::min(policy_.max_in_flight, n->max_in_flight()) - used[name];
+    if (room <= 0) continue;
+    std::vector<OutboxMessage> due;
+    try {
+      due = store_.outbox_due(clock_.now(), room, busy, name);
+    } catch (const std::exception& e) {
+      spdlog::error("outbox: cannot read pending messages: {}", e.what());
+      return started;
     }
-    ++used[m.notify];
-    ++started;
-    it->second->deliver(m, [this, m](DeliveryResult r) { finish(m, r); });
+    for (const auto& m : due) {
+      {
+        std::lock_guard lock(mu_);
+        if (!in_flight_.emplace(m.id, m.notify).second) continue;
+      }
+      ++started;
+      n->deliver(m, [this, m](DeliveryResult r) { finish(m, r); });
+    }
   }
-  return started;
+  return started;  // messages for a notifier that is not configured stay pending
 }
 
 void OutboxWorker::finish(const OutboxMessage& sent, const DeliveryResult& r) {

@@ -169,7 +169,9 @@ http::Response Api::handle_link(const http::Request& req) {
     const auto ct = std::string(req[beasthttp::field::content_type]);
     if (ct.find("json") != std::string::npos) {
       try {
-        for (const auto& [k, v] : nlohmann::json::parse(req.body()).items())
+        const auto parsed = nlohmann::json::parse(req.body());  // named: items() must not outlive it
+        if (!parsed.is_object()) return error(400, "bad_body", "the body must be a JSON object");
+        for (const auto& [k, v] : parsed.items())
           if (v.is_string()) form[k] = v;
       } catch (const std::exception&) {
         return error(400, "bad_json", "the body is not valid JSON");
@@ -210,6 +212,20 @@ http::Response Api::handle_link(const http::Request& req) {
 }
 
 http::Response Api::handle(const http::Request& req, const boost::asio::ip::address& remote) {
+  // An SMS's short link: redirects to the message's full signed link (which checks signature and expiry).
+  if (std::string_view(req.target()).starts_with("/l/")) {
+    const std::string token(std::string_view(req.target()).substr(3, 12));
+    const auto m = token.size() == 12 && token.find_first_not_of("abcdefghijkmnpqrstuvwxyz23456789") == std::string::npos
+                       ? store_.message_by_token(token)
+                       : std::nullopt;
+    const std::string to = !m ? "" : m->body.value(m->kind == "escalation" ? "ack_url" : "signoff_url", std::string());
+    if (to.empty()) return error(404, "not_found", "no such link");
+    http::Response res{beasthttp::status::found, 11};
+    res.set(beasthttp::field::location, to);
+    res.set(beasthttp::field::cache_control, "no-store");
+    res.prepare_payload();
+    return res;
+  }
   // Signed links work from anywhere (a coordinator's phone): the signature is the credential.
   if (std::string_view(req.target()).starts_with("/links/")) {
     try {

@@ -17,6 +17,10 @@ class LinkSigner {
       : secret_(std::move(secret)), public_url_(std::move(public_url)), ttl_(ttl) {}
   /// The full signed URL for `path` ("/links/ack/<message id>"), valid until now + ttl.
   std::string url(const std::string& path, Instant now) const;
+  /// A short, unguessable token for a message id (12 base32 characters: 60 bits of an HMAC), for the SMS
+  /// link `<public_url>/l/<token>` that redirects to the message's full signed link.
+  std::string token(const std::string& message_id) const;
+  const std::string& public_url() const { return public_url_; }
   /// True when `sig` signs `path` with `exp` and exp is not past.
   bool verify(const std::string& path, const std::string& exp, const std::string& sig, Instant now) const;
 

@@ -127,7 +127,7 @@ class SqliteTx final : public WriteTx {
   bool enqueue(const OutboxMessage& m) override {
     SQLite::Statement q(db_,
                         "INSERT OR IGNORE INTO outbox (id, ticket_id, kind, level, reason, notify, body, state, "
-                        "attempts, created_at, next_attempt_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+                        "attempts, created_at, next_attempt_at, last_error, token) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, m.id);
     q.bind(2, m.ticket_id);
     q.bind(3, m.kind);
@@ -140,6 +140,7 @@ class SqliteTx final : public WriteTx {
     q.bind(10, static_cast<int64_t>(ms(m.created_at)));
     q.bind(11, static_cast<int64_t>(ms(m.next_attempt_at)));
     q.bind(12, m.last_error);
+    q.bind(13, m.body.is_object() ? m.body.value("token", std::string()) : std::string());
     return q.exec() == 1;
   }
   std::optional<OutboxMessage> message(const std::string& id) override { return one_message(db_, id); }
@@ -332,13 +333,16 @@ std::vector<nlohmann::json> SqliteTicketStore::events(const std::string& ticket_
   return out;
 }
 
-std::vector<OutboxMessage> SqliteTicketStore::outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) {
+std::vector<OutboxMessage> SqliteTicketStore::outbox_due(Instant now, int limit, const std::vector<std::string>& exclude,
+                                                     const std::string& notify) {
   std::lock_guard lock(read_lock());
   SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns +
-                                    " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+                                    " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND (? = '' OR notify = ?) "
                                     "ORDER BY next_attempt_at, created_at, rowid LIMIT ?");
   q.bind(1, static_cast<int64_t>(ms(now)));
-  q.bind(2, limit + static_cast<int>(exclude.size()));
+  q.bind(2, notify);
+  q.bind(3, notify);
+  q.bind(4, limit + static_cast<int>(exclude.size()));
   std::vector<OutboxMessage> out;
   while (q.executeStep() && static_cast<int>(out.size()) < limit) {
     auto m = read_message(q);
@@ -369,6 +373,15 @@ std::vector<OutboxMessage> SqliteTicketStore::outbox(const std::string& state, i
 std::optional<OutboxMessage> SqliteTicketStore::message(const std::string& id) {
   std::lock_guard lock(read_lock());
   return one_message(reader(), id);
+}
+
+std::optional<OutboxMessage> SqliteTicketStore::message_by_token(const std::string& token) {
+  if (token.empty()) return std::nullopt;
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), std::string("SELECT ") + kMessageColumns + " FROM outbox WHERE token = ?");
+  q.bind(1, token);
+  if (!q.executeStep()) return std::nullopt;
+  return read_message(q);
 }
 
 bool SqliteTicketStore::writable() {

@@ -26,10 +26,12 @@ class SqliteTicketStore final : public TicketStore {
   void for_each_active(const std::function<void(const Ticket&)>& fn) override;
   std::int64_t count(const TicketFilter& f) override;
   std::vector<nlohmann::json> events(const std::string& ticket_id) override;
-  std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) override;
+  std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude,
+                                        const std::string& notify = "") override;
   std::optional<Instant> outbox_next() override;
   std::vector<OutboxMessage> outbox(const std::string& state, int limit) override;
   std::optional<OutboxMessage> message(const std::string& id) override;
+  std::optional<OutboxMessage> message_by_token(const std::string& token) override;
   bool writable() override;
 
   const std::string& path() const { return path_; }

@@ -67,12 +67,16 @@ class TicketStore {
   /// How many tickets a filter matches (limit and cursor ignored), for metrics.
   virtual std::int64_t count(const TicketFilter& f) = 0;
   virtual std::vector<nlohmann::json> events(const std::string& ticket_id) = 0;
-  /// Pending messages due at `now`, oldest first, at most `limit`, skipping ids in `exclude`.
-  virtual std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude) = 0;
+  /// Pending messages due at `now` for notifier `notify` ("" = any), oldest first, at most `limit`,
+  /// skipping ids in `exclude`.
+  virtual std::vector<OutboxMessage> outbox_due(Instant now, int limit, const std::vector<std::string>& exclude,
+                                                const std::string& notify = "") = 0;
   /// The earliest next_attempt_at among pending messages.
   virtual std::optional<Instant> outbox_next() = 0;
   virtual std::vector<OutboxMessage> outbox(const std::string& state, int limit) = 0;
   virtual std::optional<OutboxMessage> message(const std::string& id) = 0;
+  /// The message whose short-link token (body "token") is `token`, for /l/<token>.
+  virtual std::optional<OutboxMessage> message_by_token(const std::string& token) = 0;
   /// True when a write can be committed now (for /readyz).
   virtual bool writable() = 0;
 };

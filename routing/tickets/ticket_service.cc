@@ -21,7 +21,7 @@ const std::vector<std::string> kRequestTypes = {"consult", "help", "complaint", 
 const std::vector<std::string> kUrgencies = {"critical", "urgent", "normal"};
 const std::vector<std::string> kEvents = {"confirm", "acknowledge", "start", "contact_attempt", "note",
                                           "transfer_emergency", "wait_on_caller", "resume", "extend", "return",
-                                          "reassign", "merge", "resolve", "close", "cancel"};
+                                          "reassign", "merge", "resolve", "close", "cancel", "case_by_case"};
 
 bool one_of(const std::string& v, const std::vector<std::string>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
@@ -71,21 +71,22 @@ std::vector<std::string> allowed_events(const Ticket& t) {
   if (t.status == "open") {
     std::vector<std::string> v{"confirm"};
     if (!t.returned) v.push_back("acknowledge");
-    for (const char* e : {"contact_attempt", "note", "transfer_emergency", "extend"}) v.push_back(e);
+    for (const char* e : {"contact_attempt", "note", "transfer_emergency", "extend", "case_by_case"}) v.push_back(e);
     if (t.assignee) v.push_back("return");
     for (const char* e : {"reassign", "merge", "cancel"}) v.push_back(e);
     return v;
   }
   if (t.status == "acknowledged")
-    return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "extend", "return", "reassign",
-            "resolve", "merge", "cancel"};
+    return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "extend", "case_by_case", "return",
+            "reassign", "resolve", "merge", "cancel"};
   if (t.status == "in_progress") {
     std::vector<std::string> v{"confirm", "contact_attempt", "note", "transfer_emergency"};
     if (t.contact_failed) v.push_back("wait_on_caller");  // only after a recorded failed contact
-    for (const char* e : {"extend", "return", "reassign", "resolve", "merge"}) v.push_back(e);
+    for (const char* e : {"extend", "case_by_case", "return", "reassign", "resolve", "merge"}) v.push_back(e);
     return v;
   }
-  if (t.status == "waiting_on_caller") return {"resume", "contact_attempt", "note", "transfer_emergency", "extend", "merge"};
+  if (t.status == "waiting_on_caller")
+    return {"resume", "contact_attempt", "note", "transfer_emergency", "extend", "case_by_case", "merge"};
   if (t.status == "resolved") return {"note", "close"};
   return {"note"};
 }
@@ -420,6 +421,19 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
         if (!one_of(f, other->flags)) other->flags.push_back(f);
       other->updated_at = now;
       body = {{"into", into}, {"calls", t.call_count}};
+    } else if (type == "case_by_case") {
+      // 一事一议 (policy: the county coordination mechanism decides hard cases one by one): a decision a
+      // coordinator records, never an automatic step.
+      const std::string reason = text_field(ev, "reason", 1000);
+      const std::string decision = text_field(ev, "decision", 2000);
+      if (by.empty()) throw EventError(400, "missing_field", "by (the coordinator who decides) is required", "by");
+      if (reason.empty())
+        throw EventError(400, "missing_field",
+                         "reason is required (e.g. the amount is beyond the township's authority, no programme fits)",
+                         "reason");
+      if (decision.empty()) throw EventError(400, "missing_field", "decision is required", "decision");
+      body = {{"reason", reason}, {"decision", decision}};
+      if (std::find(t.flags.begin(), t.flags.end(), "case_by_case") == t.flags.end()) t.flags.push_back("case_by_case");
     } else if (type == "transfer_emergency") {
       const std::string to = text_field(ev, "to", 16);
       if (to != "110" && to != "119" && to != "120" && to != "12356")

@@ -142,9 +142,12 @@ def main():
             esc = [m for m in Hook.seen if m["kind"] == "escalation"]
             if not acked and any(m["ticket_id"] == neighbour and m["level"] == "township" for m in esc):
                 m = next(m for m in esc if m["ticket_id"] == neighbour and m["level"] == "township")
-                say(f"the township coordinator acknowledges {neighbour}: 社区网格员 on the way (POST {m['ack_url'][len('http://127.0.0.1:8080'):]})")
-                api("POST", m["ack_url"][len(f"http://127.0.0.1:{HTTP_PORT}/api/v1"):],
-                    {"by": "海拉尔东路街道 协调员", "responder": "社区网格员 李", "eta": time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.localtime(time.time() + 1800))})
+                say(f"the township coordinator opens the signed link from the SMS on a phone and acknowledges {neighbour}:")
+                print(f"          {m['ack_url']}", flush=True)
+                form = urllib.parse.urlencode({"by": "海拉尔东路街道 协调员", "responder": "社区网格员 李",
+                                               "eta": time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600 + 1800))})
+                with urllib.request.urlopen(urllib.request.Request(m["ack_url"], data=form.encode(), method="POST"), timeout=5) as r:
+                    assert r.status == 200
                 acked = True
             if any(m["ticket_id"] == fire and m["level"] == "county" for m in esc) and acked:
                 break

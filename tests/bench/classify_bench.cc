@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "routing/classify/loader.h"
@@ -37,6 +39,13 @@ std::vector<std::string> chars_of(const std::string& s) {
     i += n;
   }
   return out;
+}
+
+std::string loadavg() {  // the machine may be shared: the figures mean little without it
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
 }
 
 volatile size_t sink = 0;
@@ -101,6 +110,7 @@ int main(int argc, char** argv) {
     } while (elapsed < seconds);
     return n / elapsed;
   };
+  const std::string load_before = loadavg();
   const double ac = run([&](const std::string& t) { sink += clf->classify_text(t).reasons.size(); });
 
   // Naive baseline: the same normalization, then every cue tried with std::string::find (matching only:
@@ -123,6 +133,8 @@ int main(int argc, char** argv) {
   std::printf("  speed-up: %.1fx\n", ac / naive);
   std::printf("  memory of the loaded rules: %.1f KiB (structures), process RSS +%ld KiB while loading\n",
               clf->memory_bytes() / 1024.0, rss1 - rss0);
+  std::printf("  load average (1, 5, 15 min) before: %s, after: %s, on %ld cores\n", load_before.c_str(),
+              loadavg().c_str(), sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("  targets: >= 100000/s %s, >= 5x naive %s\n", ac >= 100000 ? "met" : "NOT MET",
               ac >= 5 * naive ? "met" : "NOT MET");
   return 0;

@@ -38,13 +38,16 @@ def wait_until(pred, timeout, what, step=0.05):
 class Hook:
     """A local webhook receiver: records every POST with its arrival time; answers 200 (or 503 while down)."""
     def __init__(self):
-        self.port = free_port(); self.messages = []; self.down = False; lock = self.lock = threading.Lock()
+        self.port = free_port(); self.messages = []; self.down = False; self.delay = 0.0
+        lock = self.lock = threading.Lock()
         hook = self
         class H(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if hook.down:
                     self.send_response(503); self.end_headers(); return
+                if hook.delay:
+                    time.sleep(hook.delay)  # keeps deliveries in flight for the crash test
                 with lock:
                     hook.messages.append({"t": time.time(), "headers": dict(self.headers), "body": json.loads(body)})
                 self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()

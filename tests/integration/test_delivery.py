@@ -85,7 +85,7 @@ def call_and_confirm(daemon):
 
 def test_sms_smtp_webhook_and_fallback_off_duty():
     # the township's two entries are on duty three hours from now only: nobody on duty -> the fallback
-    later = time.localtime(time.time() + 3 * 3600)
+    later = time.gmtime(time.time() + 8 * 3600 + 3 * 3600)  # duty times are Shanghai time
     window = f'{{days: every, from: "{later.tm_hour:02d}:00", to: "{later.tm_hour:02d}:59"}}'
     d, hook, sms, smtp, daemon = env_for(None, window)
     try:
@@ -98,6 +98,10 @@ def test_sms_smtp_webhook_and_fallback_off_duty():
         s = sms.got[0]
         assert s["phone"] == "13900000002", f"the fallback should get it, not {s['phone']}"
         assert len(s["text"]) <= 140 and tid in s["text"], s["text"]
+        short = s["text"].split()[-1]
+        assert "/l/" in short, s["text"]
+        page = urllib.request.urlopen(short, timeout=5)  # follows the redirect to the signed form
+        assert page.status == 200 and "/links/ack/" in page.url and "<form" in page.read().decode()
         m = smtp.mails()[0]
         subject = str(email.header.make_header(email.header.decode_header(m["Subject"])))
         assert tid in subject and "督办" in subject, subject

@@ -59,12 +59,13 @@ Mail split(const std::string& payload) {
 // The value of header `name` with folded continuation lines joined (RFC 5322 §2.2.3).
 std::string header(const Mail& m, const std::string& name) {
   for (size_t i = 0; i < m.header_lines.size(); ++i) {
-    if (m.header_lines[i].rfind(name + ": ", 0) == 0) {
-      std::string v = m.header_lines[i].substr(name.size() + 2);
+    if (m.header_lines[i].rfind(name + ":", 0) == 0) {
+      std::string v = m.header_lines[i].substr(name.size() + 1);
       for (size_t k = i + 1; k < m.header_lines.size() && !m.header_lines[k].empty() &&
                              (m.header_lines[k][0] == ' ' || m.header_lines[k][0] == '\t');
            ++k)
         v += m.header_lines[k];
+      v.erase(0, v.find_first_not_of(" \t"));
       return v;
     }
   }
@@ -112,7 +113,14 @@ TEST_CASE("smtp: payload headers, Message-ID and the base64 body", "[plugins][sm
   const Mail mail = split(p);
   CHECK(header(mail, "From") == "<assistline@example.gov.cn>");
   CHECK(header(mail, "To") == "<mz@xc.example.gov.cn>");
-  CHECK(header(mail, "Message-ID") == "<" + m.id + "@assistline>");
+  // Message-ID: derived from the stable id, the same for the same message, another for another message
+  const std::string mid = header(mail, "Message-ID");
+  CHECK_THAT(mid, StartsWith("<") && Catch::EndsWith("@assistline>"));
+  CHECK(mid.find(' ') == std::string::npos);
+  auto other = m;
+  other.id = m.ticket_id + "-escalation-county-first_response_overdue";
+  CHECK(header(split(smtp_payload(other, "assistline@example.gov.cn", "mz@xc.example.gov.cn", m.created_at)),
+               "Message-ID") != mid);
   CHECK(header(mail, "X-Assist-Message-Id") == m.id);
   CHECK(header(mail, "Date") == "Mon, 30 Nov 2026 10:00:00 +0800");
   CHECK(header(mail, "MIME-Version") == "1.0");
@@ -173,13 +181,13 @@ TEST_CASE("smtp: body lines stay within 76 characters", "[plugins][smtp][issue6]
 }
 
 // RFC 5322 §2.1.1: each line SHOULD be at most 78 characters; RFC 2047 §2: an encoded-word is at most 75
-// characters. The subject of 54 UTF-8 bytes is written as one word of 72 base64 characters on one line
-// "Subject: =?UTF-8?B?<72>?=" of 93 characters (the word itself 84). Suggested fix in
-// plugins/notify-smtp/smtp_notifier.cc smtp_payload(): split the subject on character boundaries into
-// words of at most 45 bytes each (60 base64 characters, a 72-character word) and fold them with
-// "\r\n " between words.
+// characters. plugins/notify-smtp/smtp_notifier.cc smtp_payload() (as of this writing, being reworked):
+// the first line of the subject is "Subject: " + a word of 45 bytes (60 base64 characters, 72 in all) =
+// 81 characters. (Before the rework: one 84-character word on a 93-character line, and the id headers on
+// 82-86 character lines.) Suggested fix: start the words on a folded line ("Subject:\r\n =?UTF-8?B?...?=")
+// or cap the first word at 39 bytes (52 base64 characters: a 73-character line).
 TEST_CASE("smtp: every header line is at most 78 characters and every encoded word at most 75",
-          "[plugins][smtp][issue6][!mayfail]") {
+          "[plugins][smtp][issue6]") {
   for (const char* kind : {"dispatch", "warning", "escalation"}) {
     CAPTURE(kind);
     const auto m = message(kind, kText);
@@ -200,7 +208,7 @@ TEST_CASE("smtp: every header line is at most 78 characters and every encoded wo
 }
 
 TEST_CASE("smtp: a recipient without an e-mail address fails permanently, at once", "[plugins][smtp][issue6]") {
-  SmtpNotifier n({{"url", "smtp://127.0.0.1:9"}, {"from", "a@example.gov.cn"}});
+  SmtpNotifier n(nlohmann::json{{"url", "smtp://127.0.0.1:9"}, {"from", "a@example.gov.cn"}});
   auto m = message("dispatch", "x");
   m.body["to"] = {{"address", "13800000000"}};
   bool called = false;

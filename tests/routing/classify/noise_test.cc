@@ -2,6 +2,11 @@
 // and Chinese digits, long web messages; the monitoring list; Mongolian and unsure calls. Texts written here.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencc/opencc.h>
+
 #include "routing/classify/classifier.h"
 #include "routing/classify/loader.h"
 #include "routing/classify/monitoring_list.h"
@@ -20,6 +25,41 @@ TEST_CASE("noise: traditional characters are read as simplified (OpenCC t2s)", "
   CHECK(c.request_type == "consult");
   auto d = clf().classify_text("家裡的煤燒完了，屋裡越來越冷，老人癱瘓在床");
   CHECK(d.urgency == "critical");
+}
+
+TEST_CASE("noise: the fast t2s path gives exactly OpenCC's t2s", "[classify][noise]") {
+  const auto& t2s = assist::TraditionalConverter::instance();
+  REQUIRE(t2s.available());
+  CHECK(t2s.fast());
+  // Traditional texts: simplified ones through OpenCC's s2t, plus TSPhrases entries written in traditional.
+  std::vector<std::string> simp = {"老人瘫痪在床，家里的煤烧完了，屋里越来越冷", "请问申请最低生活保障要准备哪些材料",
+                                   "他头发很干，乾隆年间的事情", "我们村里有个老人，一个人住，没人管他",
+                                   "电视台的钟表坏了，发现头发白了", "后天冲突里面的面条，干部说了算"};
+  for (const char* f : {ASSIST_SOURCE_DIR "/tests/data/classify/heldout.jsonl"}) {
+    std::ifstream in(f);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.find('{') != std::string::npos) simp.push_back(nlohmann::json::parse(line).at("text").get<std::string>());
+  }
+  opencc_t s2t = opencc_open(OPENCC_DEFAULT_CONFIG_SIMP_TO_TRAD);
+  REQUIRE(s2t != reinterpret_cast<opencc_t>(-1));
+  std::vector<std::string> trad = {"老態龍鍾的人", "變徵之聲", "角徵羽", "乾隆皇帝", "著作權", "於是乎", "瞭解一下"};
+  for (const auto& t : simp) {
+    char* o = opencc_convert_utf8(s2t, t.data(), t.size());
+    REQUIRE(o != nullptr);
+    trad.emplace_back(o);
+    opencc_convert_utf8_free(o);
+  }
+  opencc_close(s2t);
+  size_t changed = 0;
+  for (const auto& t : trad) {
+    INFO(t);
+    CHECK(t2s.convert(t) == t2s.convert_reference(t));
+    changed += t2s.convert(t) != t;
+  }
+  CHECK(changed > trad.size() / 2);
+  // a text with no traditional character never needs converting
+  CHECK_FALSE(t2s.needs("我们村里有个老人一个人住没人管他"));
 }
 
 TEST_CASE("noise: ASR sound-alikes of programme terms, not only the listed ones", "[classify][noise]") {

@@ -185,7 +185,8 @@ TEST_CASE("ladder: urgent tickets climb the ladder", "[escalation][ladder]") {
   CHECK(s->at == t0() + 2h);
 }
 
-TEST_CASE("ladder: normal tickets get warnings but no coordinator ladder", "[escalation][ladder]") {
+TEST_CASE("ladder: normal tickets get warnings, a reminder at the limit and the supervisor a step later, no coordinators",
+          "[escalation][ladder]") {
   Ticket t = critical();
   t.urgency = "normal";
   auto s = ladder().next_step(t);
@@ -194,10 +195,29 @@ TEST_CASE("ladder: normal tickets get warnings but no coordinator ladder", "[esc
   CHECK(s->clock == "first_response");
   t.first_response_esc.warned = true;
   s = ladder().next_step(t);
-  REQUIRE(s);
+  REQUIRE(s);  // 催办 to the office when the first-response limit passes
   CHECK(s->kind == "warning");
-  CHECK(s->clock == "resolution");
+  CHECK(s->reason == "first_response_overdue");
+  CHECK(s->level == "office");
+  CHECK(s->at == t0() + 15min);
+  t.first_response_esc.level = "office";
+  s = ladder().next_step(t);
+  REQUIRE(s);  // 督办 by the shift supervisor one first step (15m) later
+  CHECK(s->kind == "escalation");
+  CHECK(s->level == "supervisor");
+  CHECK(s->at == t0() + 30min);
+  t.first_response_esc.level = "supervisor";
   t.resolution_esc.warned = true;
+  s = ladder().next_step(t);
+  REQUIRE(s);
+  CHECK(s->clock == "resolution");
+  CHECK(s->reason == "resolution_overdue");
+  CHECK(s->level == "office");
+  t.resolution_esc.level = "supervisor";
+  CHECK_FALSE(ladder().next_step(t));  // never township, county or league
+  t.acknowledged_at = t0() + 1min;  // the office's sign-off stops the first-response reminders
+  t.first_response_esc = {};
+  t.first_response_esc.warned = true;
   CHECK_FALSE(ladder().next_step(t));
 }
 

@@ -66,7 +66,8 @@ TEST_CASE("lifecycle: waiting on the caller needs a failed contact first", "[tic
   const Ticket p = ev(w, t.id, {{"type", "wait_on_caller"}, {"note", "电话无人接听"}});
   CHECK(p.status == "waiting_on_caller");
   CHECK(p.paused_since == w.clock.now());
-  CHECK(allowed_events(p) == std::vector<std::string>{"resume", "contact_attempt", "note", "transfer_emergency", "extend", "merge"});
+  CHECK(allowed_events(p) == std::vector<std::string>{"resume", "contact_attempt", "note", "transfer_emergency", "extend",
+                                                      "case_by_case", "merge"});
   CHECK(event_error([&] { ev(w, t.id, {{"type", "resolve"}, {"result", "x"}}); }).status == 409);
 }
 
