@@ -130,10 +130,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   assist::Directory directory(config.directory, calendar);
-  // the entries that came from directory_file (replaced on reload; the inline ones stay)
-  std::vector<assist::DirectoryEntry> file_entries =
-      config.directory_file.empty() ? std::vector<assist::DirectoryEntry>{}
-                                    : assist::load_directory_file(config.directory_file);
   if (config.directory.empty())
     spdlog::warn("directory is empty: confirmed tickets cannot be dispatched and escalations have nobody to reach");
 
@@ -148,7 +144,8 @@ int main(int argc, char** argv) {
   if (!notifiers.count("webhook"))
     spdlog::warn("notify.webhook.url is not set: webhook messages are kept pending in the outbox");
   assist::OutboxWorker outbox(*store, clock, notifiers,
-                              {64, config.retry.initial, config.retry.max, config.retry.max_attempts, config.retry.jitter});
+                              {64, config.retry.initial, config.retry.max, config.retry.max_attempts, config.retry.jitter,
+                               config.retry.per_recipient_max, config.retry.per_recipient_window});
   assist::SlaThread sla(engine, clock, [&] { outbox.wake(); });
 
   boost::asio::io_context sip_io(1), http_io(1);
@@ -236,11 +233,8 @@ int main(int argc, char** argv) {
   auto reload_directory = [&]() -> nlohmann::json {
     if (config.directory_file.empty()) return {{"ok", true}, {"message", "no directory_file to reload"}};
     try {
-      std::vector<assist::DirectoryEntry> entries;
-      for (const auto& e : config.directory)
-        if (std::find(file_entries.begin(), file_entries.end(), e) == file_entries.end()) entries.push_back(e);
+      std::vector<assist::DirectoryEntry> entries = config.inline_directory;
       auto fresh = assist::load_directory_file(config.directory_file);
-      file_entries = fresh;
       entries.insert(entries.end(), fresh.begin(), fresh.end());
       directory.replace(entries);
       spdlog::info("directory reloaded: {} entries ({} from {})", entries.size(), fresh.size(), config.directory_file);

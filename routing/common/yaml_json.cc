@@ -92,6 +92,9 @@ void convert(const YAML::Node& n, const std::string& pointer, int depth, YamlJso
   const int line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
   if (line > 0) out.lines[pointer] = line;
   if (depth > kMaxDepth) throw YamlJsonError(source, line, "yaml", "nested deeper than 64 levels");
+  // aliases share nodes: a small file can expand to billions ("billion laughs"); no config comes near this
+  if (out.lines.size() > 200000)
+    throw YamlJsonError(source, line, "yaml", "more than 200000 values: an alias expanded too often?");
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:

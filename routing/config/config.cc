@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "routing/common/resources.h"
+#include "routing/sip/source_filter.h"
 
 namespace assist {
 namespace {
@@ -67,6 +68,13 @@ Config build(const nlohmann::json& j, const Err& err) {
     }
   }
   c.sip.allow = sip.at("allow").get<std::vector<std::string>>();
+  for (size_t i = 0; i < c.sip.allow.size(); ++i) {
+    try {
+      sip::SourceFilter({c.sip.allow[i]});
+    } catch (const std::exception& e) {
+      err("/sip/allow/" + std::to_string(i), e.what());
+    }
+  }
   const auto& h = sip.at("headers");
   c.sip.headers.ivr_digits = h.at("ivr_digits");
   c.sip.headers.asr_text = h.at("asr_text");
@@ -139,6 +147,7 @@ Config build(const nlohmann::json& j, const Err& err) {
   const auto& dir = j.at("directory");
   for (size_t i = 0; i < dir.size(); ++i)
     c.directory.push_back(parse_entry(dir[i], "/directory/" + std::to_string(i), err));
+  c.inline_directory = c.directory;
   c.directory_file = j.value("directory_file", "");
   if (!c.directory_file.empty()) {
     try {
@@ -154,8 +163,12 @@ Config build(const nlohmann::json& j, const Err& err) {
   if (c.retry.max < c.retry.initial) err("/notify/retry/max", "must not be less than notify.retry.initial");
   c.retry.jitter = retry.at("jitter").get<double>();
   c.retry.max_attempts = retry.at("max_attempts");
+  if (notify.contains("per_recipient")) {
+    c.retry.per_recipient_max = notify["per_recipient"].value("max", 0);
+    c.retry.per_recipient_window = wall(notify["per_recipient"].value("window", "1m"));
+  }
   for (auto it = notify.begin(); it != notify.end(); ++it) {
-    if (it.key() == "retry") continue;
+    if (it.key() == "retry" || it.key() == "per_recipient") continue;
     if (it.key() == "webhook" && it.value().value("url", "").empty()) continue;  // not configured
     c.notifiers[it.key()] = it.value();
   }

@@ -57,6 +57,8 @@ struct RetryPolicy {
   Millis max{300000};    ///< up to here
   double jitter = 0.2;   ///< +/- this fraction of each delay
   int max_attempts = 20; ///< then dead-lettered
+  int per_recipient_max = 0;           ///< `notify.per_recipient.max` in `window`; 0 = no limit
+  Millis per_recipient_window{60000};
 };
 
 struct Config {
@@ -80,6 +82,7 @@ struct Config {
   double warning_at = 0.8;
   std::vector<LadderStep> ladder;
   std::vector<DirectoryEntry> directory;  ///< the inline `directory:` list, then `directory_file`'s entries
+  std::vector<DirectoryEntry> inline_directory;  ///< the inline list alone (a reload re-reads only the file)
   std::string directory_file;             ///< YAML (a list of entries) or CSV; "" = none
   RetryPolicy retry;
   /// Each configured notifier's section by plugin name (`notify.webhook`, `notify.smtp`, ...), checked by

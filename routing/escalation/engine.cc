@@ -95,7 +95,7 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
         to = directory_.coordinator(step->level, t->region_code.empty() ? t->region_hint : t->region_code, now);
         if (!to) {
           ++gaps_;
-          esc.skipped += ladder_.step_of(step->level);
+          esc.skipped += ladder_.for_ticket(*t).step_of(step->level);
           spdlog::warn("ALERT escalation gap: ticket {} {}: nobody at level {} (in the directory, or on duty) for "
                        "region {}; the next level is told now", t->id, step->reason, step->level, t->region_code);
           tx.event(t->id, "escalation_gap", "system", "nobody on duty at level " + step->level,

@@ -37,6 +37,8 @@ class EscalationEngine {
   /// Takes every step due at the clock's now; returns how many messages were written. A store failure
   /// keeps the entries for the next run. Thread-safe.
   int run_due();
+  /// The configured ladder (a ticket confirmed now stores its snapshot).
+  const EscalationLadder& ladder() const { return ladder_; }
   /// Number of tickets with a pending timer.
   size_t tracked() const;
   /// Directory gaps seen (levels with nobody), for metrics.

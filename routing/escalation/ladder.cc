@@ -38,7 +38,25 @@ std::optional<PlannedStep> EscalationLadder::for_clock(const Ticket& t, const st
   return best;
 }
 
+nlohmann::json EscalationLadder::snapshot() const {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : ladder_) steps.push_back({{"level", s.level}, {"step_ms", s.step.count()}});
+  return {{"warning_at", warning_at_}, {"steps", steps}};
+}
+
+EscalationLadder EscalationLadder::for_ticket(const Ticket& t) const {
+  if (!t.ladder.is_object() || !t.ladder.contains("steps")) return *this;
+  std::vector<LadderStep> steps;
+  for (const auto& s : t.ladder["steps"]) steps.push_back({s.value("level", ""), Millis(s.value("step_ms", std::int64_t(0)))});
+  return EscalationLadder(std::move(steps), t.ladder.value("warning_at", warning_at_));
+}
+
 std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
+  if (t.ladder.is_object()) return for_ticket(t).own_next_step(t);
+  return own_next_step(t);
+}
+
+std::optional<PlannedStep> EscalationLadder::own_next_step(const Ticket& t) const {
   if (!t.confirmed || t.terminal() || t.review) return std::nullopt;
   std::optional<PlannedStep> best;
   if (!t.acknowledged_at && !t.returned) {

@@ -48,10 +48,15 @@ class EscalationLadder {
   std::optional<PlannedStep> next_step(const Ticket& t) const;
 
   const std::vector<LadderStep>& steps() const { return ladder_; }
+  /// This ladder as stored on a ticket at confirmation (Ticket::ladder).
+  nlohmann::json snapshot() const;
+  /// The ladder that applies to `t`: its stored snapshot, else this one.
+  EscalationLadder for_ticket(const Ticket& t) const;
   /// The step of `level` in this ladder (0 when it has none).
   Millis step_of(const std::string& level) const;
 
  private:
+  std::optional<PlannedStep> own_next_step(const Ticket& t) const;
   std::optional<PlannedStep> for_clock(const Ticket& t, const std::string& clock, Instant start, Instant due,
                                        Millis span, const ClockEscalation& esc) const;
   std::vector<LadderStep> ladder_;

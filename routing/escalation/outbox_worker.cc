@@ -40,6 +40,34 @@ bool OutboxWorker::retry(const std::string& id) {
   return ok;
 }
 
+bool OutboxWorker::recipient_allows(const OutboxMessage& m, Instant now) {
+  if (policy_.per_recipient_max <= 0) return true;
+  const auto& to = m.body.contains("to") ? m.body["to"] : nlohmann::json::object();
+  const std::string key = m.notify + "|" + to.value("name", "") + "|" + to.value("address", "");
+  Instant wait_until{};
+  {
+    std::lock_guard lock(mu_);
+    auto& q = sent_to_[key];
+    while (!q.empty() && q.front() <= now - policy_.per_recipient_window) q.pop_front();
+    if (static_cast<int>(q.size()) < policy_.per_recipient_max) {
+      q.push_back(now);
+      return true;
+    }
+    wait_until = q.front() + policy_.per_recipient_window;
+  }
+  try {  // the message waits in the store for the window: it is never dropped
+    store_.transact([&](WriteTx& tx) {
+      auto cur = tx.message(m.id);
+      if (!cur || cur->state != "pending") return;
+      cur->next_attempt_at = wait_until;
+      tx.update_message(*cur);
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("outbox: cannot defer {}: {}", m.id, e.what());
+  }
+  return false;
+}
+
 void OutboxWorker::start() {
   std::lock_guard lock(mu_);
   if (running_) return;
@@ -94,6 +122,7 @@ int OutboxWorker::pump() {
       return started;
     }
     for (const auto& m : due) {
+      if (!recipient_allows(m, clock_.now())) continue;
       {
         std::lock_guard lock(mu_);
         if (!in_flight_.emplace(m.id, m.notify).second) continue;

@@ -5,6 +5,7 @@
 // a restart pending work resumes; only a delivery in flight at a crash may repeat, under the same id.
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -23,6 +24,8 @@ struct OutboxPolicy {
   Millis retry_max{300000};
   int max_attempts = 20;
   double jitter = 0;           ///< +/- this fraction of each delay (deterministic per message and attempt)
+  int per_recipient_max = 0;   ///< at most this many deliveries to one recipient per window; 0 = no limit
+  Millis per_recipient_window{60000};  ///< over the limit a message waits for the window, never drops
 };
 
 class OutboxWorker {
@@ -63,6 +66,9 @@ class OutboxWorker {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::string> in_flight_;  // message id -> notifier name
+  std::map<std::string, std::deque<Instant>> sent_to_;  // recipient -> recent delivery starts (rate limit)
+  /// True when the recipient may get one more now; else defers the message to when the window allows.
+  bool recipient_allows(const OutboxMessage& m, Instant now);
   bool running_ = false, woken_ = false;
   std::thread thread_;
   std::atomic<std::uint64_t> delivered_{0}, failures_{0}, dead_{0};

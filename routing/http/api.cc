@@ -204,6 +204,8 @@ http::Response Api::handle_link(const http::Request& req) {
                   "<p>请先与来电人联系，再签收。</p><form method=\"post\" action=\"" + self +
                       "\"><label>签收人<input name=\"by\" required></label><label>联系情况<input name=\"note\" "
                       "value=\"已联系来电人\"></label><button>签收</button></form>");
+    if (form["by"].empty())
+      return html(beasthttp::status::bad_request, "未能完成", "<p>请填写签收人。</p>");
     const auto done = tickets_.apply(t->id, {{"type", "acknowledge"}, {"by", form["by"]}, {"note", form["note"]}});
     return html(beasthttp::status::ok, "已签收", "<p>工单 " + html_escape(done.id) + " 已签收。</p>");
   } catch (const EventError& e) {

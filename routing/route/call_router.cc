@@ -24,6 +24,13 @@ CallRouter::Plan CallRouter::plan(const CallFacts& facts) const {
 
 void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDecision)> done) {
   ++calls_;
+  // X-Region-Code is a 6, 9 or 12-digit division code; anything else is not a place and is dropped
+  const auto& hint = facts.region_hint;
+  if (!hint.empty() && (hint.find_first_not_of("0123456789") != std::string::npos ||
+                        (hint.size() != 6 && hint.size() != 9 && hint.size() != 12))) {
+    spdlog::warn("call {}: ignoring an X-Region-Code that is not a division code ({} bytes)", facts.call_id, hint.size());
+    facts.region_hint.clear();
+  }
   sip::RedirectDecision d;
   Plan p;
   try {

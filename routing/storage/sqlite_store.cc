@@ -65,6 +65,11 @@ class SqliteTx final : public WriteTx {
     q.bind(1, id);
     return one_ticket(q);
   }
+  std::optional<Ticket> ticket_of_call(const std::string& call_id) override {
+    SQLite::Statement q(db_, "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ?");
+    q.bind(1, call_id);
+    return one_ticket(q);
+  }
   std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) override {
     SQLite::Statement q(db_,
                         "SELECT doc FROM tickets WHERE caller = ? AND category = ? AND terminal = 0 "

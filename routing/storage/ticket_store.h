@@ -32,6 +32,8 @@ class WriteTx {
  public:
   virtual ~WriteTx() = default;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
+  /// The ticket a Call-ID opened or joined already (a new INVITE with a known Call-ID is the same call).
+  virtual std::optional<Ticket> ticket_of_call(const std::string& call_id) = 0;
   /// The caller's newest non-terminal ticket in `category`, for 并单 (repeat calls attach to it).
   virtual std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) = 0;
   /// How many calls this caller made since `since` (priority flag: repeat caller).

@@ -90,6 +90,7 @@ nlohmann::json to_record(const Ticket& t) {
   j["merged_from"] = t.merged_from;
   j["resolution"] = t.resolution;
   j["revisit"] = t.revisit;
+  j["ladder"] = t.ladder;
   j["review"] = t.review;
   j["emergency_transfers"] = t.emergency_transfers;
   return j;
@@ -151,6 +152,7 @@ Ticket from_record(const nlohmann::json& j) {
   t.merged_from = j.value("merged_from", std::vector<std::string>{});
   t.resolution = j.value("resolution", nlohmann::json());
   t.revisit = j.value("revisit", nlohmann::json());
+  t.ladder = j.value("ladder", nlohmann::json());
   t.review = j.value("review", false);
   t.emergency_transfers = j.value("emergency_transfers", nlohmann::json::array());
   return t;

@@ -79,6 +79,9 @@ struct Ticket {
   std::vector<std::string> merged_from;
   nlohmann::json resolution = nullptr;  ///< the structured result the resolution standard asks for
   nlohmann::json revisit = nullptr;     ///< 回访 {reached, satisfied, by, at}
+  /// The escalation ladder that applied, stored at confirmation so that a config change does not rewrite
+  /// running escalations: {"warning_at", "steps": [{"level", "step_ms"}]}; null = the configured ladder.
+  nlohmann::json ladder = nullptr;
   bool review = false;             ///< reopened after an unsatisfied revisit (no SLA ladder; the board shows it)
   nlohmann::json emergency_transfers = nlohmann::json::array();  ///< [{to, at, by, taken_by}]
 

@@ -27,12 +27,21 @@ bool one_of(const std::string& v, const std::vector<std::string>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
 }
 
+// Free text people type (names, reasons, results): phone, ID and bank numbers in it are masked before it is
+// stored or shown (PIPL; DESIGN "Privacy"). Codes and times (region_code, duration, eta, to) are not free text.
+bool free_text_key(std::string_view key) {
+  for (const char* k : {"by", "note", "taken_by", "reason", "decision", "approved_by", "result", "responder",
+                        "summary", "finding", "outcome", "record", "revisit"})
+    if (key == k) return true;
+  return false;
+}
+
 std::string text_field(const nlohmann::json& ev, const char* key, size_t max = 4000) {
   if (!ev.contains(key) || ev[key].is_null()) return "";
   if (!ev[key].is_string()) throw EventError(400, "bad_field", std::string(key) + " must be a string", key);
   std::string v = ev[key];
   if (v.size() > max) throw EventError(400, "bad_field", std::string(key) + " is too long", key);
-  return v;
+  return free_text_key(key) ? mask_numbers_in_text(v) : v;
 }
 
 std::string label_field(const nlohmann::json& ev, const char* key, const std::vector<std::string>& set) {
@@ -77,12 +86,19 @@ std::vector<std::string> allowed_events(const Ticket& t) {
     return v;
   }
   if (t.status == "acknowledged")
-    return {"confirm", "start", "contact_attempt", "note", "transfer_emergency", "extend", "case_by_case", "return",
-            "reassign", "resolve", "merge", "cancel"};
+  {
+    std::vector<std::string> v{"confirm", "start", "contact_attempt", "note", "transfer_emergency", "extend",
+                               "case_by_case"};
+    if (t.assignee) v.push_back("return");
+    for (const char* e : {"reassign", "resolve", "merge", "cancel"}) v.push_back(e);
+    return v;
+  }
   if (t.status == "in_progress") {
     std::vector<std::string> v{"confirm", "contact_attempt", "note", "transfer_emergency"};
     if (t.contact_failed) v.push_back("wait_on_caller");  // only after a recorded failed contact
-    for (const char* e : {"extend", "case_by_case", "return", "reassign", "resolve", "merge"}) v.push_back(e);
+    for (const char* e : {"extend", "case_by_case"}) v.push_back(e);
+    if (t.assignee) v.push_back("return");
+    for (const char* e : {"reassign", "resolve", "merge"}) v.push_back(e);
     return v;
   }
   if (t.status == "waiting_on_caller")
@@ -115,7 +131,15 @@ Ticket TicketService::open_for_call(const CallFacts& facts, const Classification
   const Instant now = clock_.now();
   Ticket out;
   bool joined = false;
+  bool known = false;
   store_.transact([&](WriteTx& tx) {
+    if (!facts.call_id.empty()) {
+      if (auto same = tx.ticket_of_call(facts.call_id)) {  // the same call again (a new branch): no new count
+        out = *same;
+        known = true;
+        return;
+      }
+    }
     if (!facts.caller.empty()) {
       if (auto open = tx.open_for_caller(facts.caller, c.category)) {
         // 并单: a repeat call in the same category joins the caller's open ticket.
@@ -171,6 +195,7 @@ Ticket TicketService::open_for_call(const CallFacts& facts, const Classification
              now);
     out = t;
   });
+  if (known) return out;
   engine_.track(out);
   if (listener_) listener_(out, joined ? "changed" : "opened");
   return out;
@@ -279,6 +304,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       body["after"] = {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency},
                        {"region_code", t.region_code}};
       apply_policy(t, *policy_);  // from the same opening instant
+      if (t.ladder.is_null()) t.ladder = engine_.ladder().snapshot();  // the ladder that applies from now on
       body["sla_rule"] = t.sla_rule;
       body["policy_version"] = t.policy_version;
     } else if (type == "acknowledge") {
@@ -317,6 +343,12 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
         throw EventError(400, dur_text.empty() ? "missing_field" : "bad_field",
                          "duration is required: a positive whole number and s, m, h, d, wd or wh (e.g. \"5wd\")",
                          "duration");
+      // an extension is days or weeks, not years: larger values are a mistake (and would overflow)
+      const bool too_long = (dur->unit == Duration::Unit::wall && dur->amount > 90LL * 24 * 3600) ||
+                            (dur->unit == Duration::Unit::working_days && dur->amount > 60) ||
+                            (dur->unit == Duration::Unit::working_hours && dur->amount > 480);
+      if (too_long)
+        throw EventError(400, "bad_field", "an extension is at most 90d, 60wd or 480wh", "duration");
       const std::string reason = reason_of();
       if (reason.empty()) throw EventError(400, "missing_field", "reason is required for an extension (延期)", "reason");
       const std::string approved_by = text_field(ev, "approved_by", 200);
@@ -346,6 +378,8 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
     } else if (type == "return") {
       const std::string reason = reason_of();
       if (reason.empty()) throw EventError(400, "missing_field", "reason is required to return a ticket (退单)", "reason");
+      if (!t.assignee)
+        throw EventError(409, "no_office", "no office holds this ticket: there is nothing to return", "type", allowed);
       nlohmann::json rec = {{"office", t.assignee->name}, {"region", t.assignee->region}, {"level", t.assignee->level},
                             {"since", format_rfc3339(t.office_start())}, {"until", format_rfc3339(now)},
                             {"ended", "returned"}, {"reason", reason}, {"by", by}};
@@ -623,11 +657,15 @@ OutboxMessage TicketService::acknowledge_escalation(const std::string& message_i
     auto m = tx.message(message_id);
     if (!m) throw EventError(404, "not_found", "no message " + message_id);
     if (m->kind != "escalation") throw EventError(409, "not_escalation", "message " + message_id + " is not an escalation");
+    if (!m->acknowledged_by.empty())
+      throw EventError(409, "already_acknowledged", "this escalation was acknowledged already by " + m->acknowledged_by);
     auto t = tx.get(m->ticket_id);
     if (!t) throw EventError(404, "not_found", "no ticket " + m->ticket_id);
+    if (t->terminal())
+      throw EventError(409, "ticket_closed", "ticket " + t->id + " is " + t->status + ": nothing to acknowledge");
     ClockEscalation& esc = m->reason.starts_with("first_response") ? t->first_response_esc : t->resolution_esc;
     esc.acknowledged = true;
-    if (m->acknowledged_by.empty()) m->acknowledged_by = by;
+    m->acknowledged_by = by;
     tx.update_message(*m);
     t->updated_at = now;
     tx.put(*t);

@@ -218,6 +218,17 @@ def test_config_errors_name_file_line_and_key():
         open(bad, "w").write("sip: [unclosed\n")
         r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True)
         assert r.returncode == 2 and f"{bad}:2: yaml:" in r.stderr, r.stderr
+        # an address that is not one must fail the check too, not abort the daemon later (breaker's find)
+        open(bad, "w").write('sip:\n  allow: ["300.1.1.1/8"]\n')
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True)
+        assert r.returncode == 2 and f"{bad}:2: sip.allow[0]" in r.stderr, r.stderr
+        # a billion-laughs file is refused quickly, not expanded
+        bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n" for i in range(1, 9))
+        open(bad, "w").write(bomb)
+        t0 = time.time()
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "alias" in r.stderr and time.time() - t0 < 5, (r.stderr, time.time() - t0)
         good = os.path.join(d, "good.yaml")
         open(good, "w").write("escalation:\n  ladder:\n    - {level: township, step: 5m}\n")
         r = subprocess.run([DAEMON, "--config", good, "--check-config"], capture_output=True, text=True)

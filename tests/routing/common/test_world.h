@@ -94,6 +94,12 @@ struct World {
         service(std::make_unique<TicketService>(*store, clock, policy, Directory(directory), *engine, "SA", kUrl)) {}
 
   /// A new engine and service over the same store, as after a restart; load()s the engine.
+  /// A restart with another configured ladder (a config change between runs).
+  void restart_with_ladder(std::vector<LadderStep> ladder) {
+    config.ladder = std::move(ladder);
+    restart();
+  }
+
   void restart() {
     service.reset();
     engine = std::make_unique<EscalationEngine>(*store, clock, EscalationLadder(config.ladder, config.warning_at),

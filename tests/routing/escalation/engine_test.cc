@@ -226,3 +226,23 @@ TEST_CASE("engine: with no township coordinator the county is told at due", "[es
   CHECK(contains(w.event_types(t.id), "escalation_gap"));
   CHECK(contains(w.outbox_ids(), mid(t, "escalation-county-first_response_overdue")));
 }
+
+TEST_CASE("engine: the ladder stored at confirmation applies even after the configured ladder changes",
+          "[escalation][engine]") {
+  World w;
+  const Instant t0 = w.clock.now();
+  const Ticket t = w.open_critical();
+  w.confirm(t.id);
+  REQUIRE(w.store->get(t.id)->ladder.is_object());
+  // a restart with a new configured ladder (county after 5 minutes, not 15) keeps the ticket's own
+  w.restart_with_ladder({{"township", Millis(5min)}, {"county", Millis(5min)}, {"league", Millis(5min)}});
+  w.clock.set(t0 + 15min);
+  w.engine->run_due();
+  CHECK(contains(w.outbox_ids(), mid(t, "escalation-township-first_response_overdue")));
+  w.clock.set(t0 + 25min);
+  w.engine->run_due();
+  CHECK_FALSE(contains(w.outbox_ids(), mid(t, "escalation-county-first_response_overdue")));  // not due+5m
+  w.clock.set(t0 + 30min);
+  w.engine->run_due();
+  CHECK(contains(w.outbox_ids(), mid(t, "escalation-county-first_response_overdue")));  // due + 15m
+}

@@ -283,3 +283,19 @@ TEST_CASE("outbox limits: retry of a pending message makes it due now", "[escala
   CHECK(r.get("a0").attempts == 0);
   CHECK(r.worker.pump() == 1);
 }
+
+TEST_CASE("outbox limits: over the per-recipient limit a message waits for the window, never drops",
+          "[escalation][outbox][issue6]") {
+  OutboxPolicy p = policy(8);
+  p.per_recipient_max = 2;
+  p.per_recipient_window = Millis(60000);
+  Rig r(p, /*a=*/8, /*b=*/8);
+  for (int i = 0; i < 3; ++i) r.add("r" + std::to_string(i), "a");  // the same recipient
+  CHECK(r.worker.pump() == 2);
+  const auto third = r.store.message("r2");
+  REQUIRE(third);
+  CHECK(third->state == "pending");
+  CHECK(third->next_attempt_at == r.clock.now() + Millis(60000));
+  r.clock.advance(Millis(60000));
+  CHECK(r.worker.pump() == 1);
+}

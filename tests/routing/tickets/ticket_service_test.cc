@@ -363,8 +363,11 @@ TEST_CASE("tickets: acknowledge_escalation errors", "[tickets][service]") {
   CHECK(after.first_response_esc.acknowledged);
   CHECK_FALSE(after.resolution_esc.acknowledged);
   CHECK(has(w.event_types(t.id), "escalation_acknowledged"));
-  // a second acknowledgement keeps the first name
-  CHECK(w.service->acknowledge_escalation(township, {{"by", "someone else"}}).acknowledged_by == "街道值班员");
+  // a second acknowledgement is refused and keeps the first name (the history has one acknowledgement)
+  e = event_error([&] { w.service->acknowledge_escalation(township, {{"by", "someone else"}}); });
+  CHECK(e.status == 409);
+  CHECK(e.code == "already_acknowledged");
+  CHECK(w.store->message(township)->acknowledged_by == "街道值班员");
 }
 
 TEST_CASE("tickets: the change listener hears openings and changes", "[tickets][service]") {
@@ -389,4 +392,44 @@ TEST_CASE("tickets: a move to a place with nobody clears the old assignee", "[ti
   const Ticket moved = w.confirm(t.id, {{"region_code", "150103001001"}});  // 回民区: nobody in the directory
   CHECK(moved.dispatch_gap);
   CHECK_FALSE(moved.assignee);
+}
+
+TEST_CASE("tickets: bad input the breaker found is refused, never stored", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical();
+  w.confirm(t.id);
+  // an extension of years would wrap the deadline into the past
+  for (const char* d : {"2000000000wh", "9000000000000s", "1000wd", "91d"}) {
+    CAPTURE(d);
+    const auto e = event_error([&] {
+      w.service->apply(t.id, {{"type", "extend"}, {"duration", d}, {"reason", "x"}, {"approved_by", "y"}});
+    });
+    CHECK(e.status == 400);
+    CHECK(e.field == "duration");
+  }
+  // numbers people type into free text are masked before they are stored
+  const Ticket c = w.service->apply(t.id, {{"type", "case_by_case"}, {"by", "县民政局 13712345678"},
+                                           {"reason", "超出乡镇审批权限，联系人13012345678"}, {"decision", "给予临时救助3000元"}});
+  const std::string history = nlohmann::json(w.store->events(t.id)).dump();
+  CHECK(history.find("13712345678") == std::string::npos);
+  CHECK(history.find("13012345678") == std::string::npos);
+  CHECK(history.find("137****5678") != std::string::npos);
+  CHECK(has(c.flags, "case_by_case"));
+  // the same Call-ID again (a new branch) is the same call: no second count
+  const Ticket again = w.open_critical("call-1@pbx");
+  CHECK(again.id == t.id);
+  CHECK(w.store->get(t.id)->call_count == 1);
+}
+
+TEST_CASE("tickets: return with no office holding the ticket is refused", "[tickets][service]") {
+  World w;
+  const Ticket t = w.open_critical("call-x@pbx", "13800000000");
+  // confirmed at a place with nobody in the directory: not dispatched
+  w.service->apply(t.id, {{"type", "confirm"}, {"region_code", "150103001"}});
+  w.service->apply(t.id, {{"type", "acknowledge"}, {"by", "x"}});
+  const Ticket now = *w.store->get(t.id);
+  REQUIRE_FALSE(now.assignee);
+  CHECK_FALSE(has(allowed_events(now), "return"));
+  const auto e = event_error([&] { w.service->apply(t.id, {{"type", "return"}, {"reason", "不归我们管"}}); });
+  CHECK(e.status == 409);
 }
