@@ -160,7 +160,7 @@ def test_dead_letter_and_manual_retry_and_retry_while_down():
         wait_until(lambda: any(b["kind"] == "dispatch" for b in hook.bodies()), 10, "the dispatch after the receiver came back")
         sms.status = 200
         st, r = daemon.api("POST", f"/api/v1/outbox/{m['id']}/retry")
-        assert st == 200 and r["state"] == "pending", r
+        assert st == 200 and r["state"] in ("pending", "delivered"), r  # the worker may be quicker than this answer
         wait_until(lambda: sms.got, 10, "the retried SMS")
         st, r = daemon.api("POST", "/api/v1/outbox/no-such-message/retry")
         assert st == 404
