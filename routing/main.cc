@@ -133,8 +133,9 @@ int main(int argc, char** argv) {
   if (config.directory.empty())
     spdlog::warn("directory is empty: confirmed tickets cannot be dispatched and escalations have nobody to reach");
 
-  assist::EscalationEngine engine(*store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,
-                                  config.public_url);
+  assist::EscalationLadder ladder(config.ladder, config.warning_at);
+  ladder.set_supervisor_at_breach(config.supervisor_at_breach);
+  assist::EscalationEngine engine(*store, clock, ladder, directory, config.public_url);
   assist::TicketService tickets(*store, clock, policy, directory, engine, config.instance, config.public_url);
   if (config.merged.contains("sla") && config.merged["sla"].contains("max_extensions"))
     tickets.set_max_extensions(config.merged["sla"]["max_extensions"].get<int>());

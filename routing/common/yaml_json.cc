@@ -232,6 +232,19 @@ void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::st
       what = "unknown key '" + key + "' (a misspelling? see the schema for the keys allowed here)";
     }
   }
+  if (what.find("'pattern' constraint") != std::string::npos) {
+    // say which form was wanted, for the forms this project's schemas use
+    const auto key = pointer.substr(pointer.rfind('/') + 1);
+    static const std::vector<std::string> durations = {"first_response", "resolution", "step", "timeout", "initial",
+                                                       "max", "window", "link_ttl"};
+    if (std::find(durations.begin(), durations.end(), key) != durations.end())
+      what = "not a duration: write a whole number and s, m, h, d (wall clock), wd (working days) or wh (working "
+             "hours), e.g. 90s, 15m, 2h, 10wd";
+    else if (key == "region")
+      what = "not a division code: 4, 6, 9 or 12 digits";
+    else
+      what = "does not have the required form (" + what + ")";
+  }
   throw YamlJsonError(std::string(source), doc.line_of(pointer), pointer_to_path(doc.value, pointer), what);
 }
 

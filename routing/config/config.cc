@@ -136,6 +136,7 @@ Config build(const nlohmann::json& j, const Err& err) {
     err("/sla/limits", e.what());
   }
   c.warning_at = j.at("escalation").at("warning_at").get<double>();
+  c.supervisor_at_breach = j.at("escalation").value("supervisor_at_breach", false);
   const auto& ladder = j.at("escalation").at("ladder");
   for (size_t i = 0; i < ladder.size(); ++i) {
     try {

@@ -80,6 +80,7 @@ struct Config {
   std::vector<RouteRule> route_table;
   std::vector<LimitRule> limits;
   double warning_at = 0.8;
+  bool supervisor_at_breach = false;
   std::vector<LadderStep> ladder;
   std::vector<DirectoryEntry> directory;  ///< the inline `directory:` list, then `directory_file`'s entries
   std::vector<DirectoryEntry> inline_directory;  ///< the inline list alone (a reload re-reads only the file)

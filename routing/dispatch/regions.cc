@@ -33,12 +33,13 @@ const Region* Regions::find(const std::string& code) const {
 }
 
 std::string Regions::full_name(const std::string& code) const {
-  if (!known(code)) return "";
   std::string out;
   for (size_t n : {4u, 6u, 9u, 12u}) {
     if (code.size() < n) break;
     if (const Region* r = find(code.substr(0, n))) out += (out.empty() ? "" : " ") + r->name;
   }
+  // a code the table does not hold (a new village, a township's "000" code) is named as far as it is known
+  if (!out.empty() && !known(code)) out += "（" + code + "）";
   return out;
 }
 

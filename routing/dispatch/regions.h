@@ -27,7 +27,9 @@ class Regions {
   static const Regions& builtin();
 
   /// The place in full, from the league down to the code's own level, space-separated
-  /// ("呼和浩特市 新城区 海拉尔东路街道 公主府社区"); "" when the code is not in the table.
+  /// ("呼和浩特市 新城区 海拉尔东路街道 公主府社区"); a code the table does not hold is named as far as its
+  /// prefixes are known, with the code after ("呼和浩特市 新城区 海拉尔东路街道（150102001999）"); "" when
+  /// not even its league is known.
   std::string full_name(const std::string& code) const;
   /// True when the code itself is in the table (an unknown code is refused at confirm).
   bool known(const std::string& code) const { return by_code_.count(code) > 0; }

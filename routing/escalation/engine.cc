@@ -79,7 +79,16 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
       if (!step || step->at > now) break;
       ClockEscalation& esc = step->clock == "first_response" ? t->first_response_esc : t->resolution_esc;
       std::optional<DirectoryEntry> to;
-      if (step->kind == "warning") {
+      const std::string place = t->region_code.empty() ? t->region_hint : t->region_code;
+      if (step->level == "supervisor" && step->kind == "warning") {  // told at breach
+        esc.supervisor_told = true;
+        esc.breached = true;
+        to = directory_.coordinator("supervisor", place, now);
+        if (!to) {
+          spdlog::warn("ALERT escalation.supervisor_at_breach: no shift supervisor in the directory for {}", place);
+          continue;
+        }
+      } else if (step->kind == "warning") {
         esc.warned = true;
         if (step->reason.ends_with("_overdue")) {  // 催办: the normal ticket's limit passed
           esc.level = "office";
@@ -100,6 +109,13 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
                        "region {}; the next level is told now", t->id, step->reason, step->level, t->region_code);
           tx.event(t->id, "escalation_gap", "system", "nobody on duty at level " + step->level,
                    {{"level", step->level}, {"reason", step->reason}}, now);
+          // the gap is the supervisors' to fill: they are told, once per ticket and level
+          if (auto sup = directory_.coordinator("supervisor", place, now)) {
+            auto g = build_message(*t, message_id(t->id, "warning", "supervisor", "gap-" + step->level), "warning",
+                                   "supervisor", "directory_gap", *sup, public_url_, now);
+            g.body["gap_level"] = step->level;
+            if (tx.enqueue(g)) sent.push_back(g);
+          }
           continue;
         }
       }

@@ -48,7 +48,9 @@ EscalationLadder EscalationLadder::for_ticket(const Ticket& t) const {
   if (!t.ladder.is_object() || !t.ladder.contains("steps")) return *this;
   std::vector<LadderStep> steps;
   for (const auto& s : t.ladder["steps"]) steps.push_back({s.value("level", ""), Millis(s.value("step_ms", std::int64_t(0)))});
-  return EscalationLadder(std::move(steps), t.ladder.value("warning_at", warning_at_));
+  EscalationLadder l(std::move(steps), t.ladder.value("warning_at", warning_at_));
+  l.supervisor_at_breach_ = supervisor_at_breach_;
+  return l;
 }
 
 std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
@@ -57,12 +59,21 @@ std::optional<PlannedStep> EscalationLadder::next_step(const Ticket& t) const {
 }
 
 std::optional<PlannedStep> EscalationLadder::own_next_step(const Ticket& t) const {
-  if (!t.confirmed || t.terminal() || t.review) return std::nullopt;
-  std::optional<PlannedStep> best;
+  if (t.terminal() || t.review) return std::nullopt;
+  std::optional<PlannedStep> told;  // the shift supervisor at breach, when configured (confirmed or not)
+  if (supervisor_at_breach_) {
+    if (!t.acknowledged_at && !t.first_response_esc.supervisor_told)
+      told = PlannedStep{"first_response", "warning", "supervisor", "first_response_breached", t.first_response_due};
+    if (!t.paused_since && !t.resolution_esc.supervisor_told && (!told || t.resolution_due < told->at))
+      told = PlannedStep{"resolution", "warning", "supervisor", "resolution_breached", t.resolution_due};
+  }
+  if (!t.confirmed) return told;
+  std::optional<PlannedStep> best = told;
   if (!t.acknowledged_at && !t.returned) {
     const Instant start = t.office_start(), due = t.office_first_due();
-    best = for_clock(t, "first_response", start, due, due - start, t.first_response_esc);
-    if (best) best->round = t.office_round;
+    auto fr = for_clock(t, "first_response", start, due, due - start, t.first_response_esc);
+    if (fr) fr->round = t.office_round;
+    if (fr && (!best || fr->at < best->at)) best = fr;
   }
   if (!t.paused_since)
     if (auto r = for_clock(t, "resolution", t.opened_at, t.resolution_due, t.resolution_base() - t.opened_at,

@@ -50,6 +50,9 @@ class EscalationLadder {
   const std::vector<LadderStep>& steps() const { return ladder_; }
   /// This ladder as stored on a ticket at confirmation (Ticket::ladder).
   nlohmann::json snapshot() const;
+  /// escalation.supervisor_at_breach: the shift supervisor is told when any running clock's limit passes,
+  /// confirmed or not (DESIGN: an unconfirmed ticket that breaches is the shift supervisor's).
+  void set_supervisor_at_breach(bool on) { supervisor_at_breach_ = on; }
   /// The ladder that applies to `t`: its stored snapshot, else this one.
   EscalationLadder for_ticket(const Ticket& t) const;
   /// The step of `level` in this ladder (0 when it has none).
@@ -61,6 +64,7 @@ class EscalationLadder {
                                        Millis span, const ClockEscalation& esc) const;
   std::vector<LadderStep> ladder_;
   double warning_at_;
+  bool supervisor_at_breach_ = false;
 };
 
 }  // namespace assist

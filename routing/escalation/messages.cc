@@ -74,6 +74,12 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
     text = "【12345社会救助派单】工单" + t.id + "：" + labels + "，地点：" + place + "。请于" +
            short_time(t.first_response_due) + "前签收并联系来电人，" + short_time(t.resolution_due) +
            "前办结。" + (t.request_type == "report" ? "举报人身份保密。" : "") + "签收：" + signoff_url;
+  } else if (reason == "directory_gap") {
+    text = "【12345社会救助·通讯录缺口】工单" + t.id + "：" + labels + "，地点：" + place + "。" +
+           level_zh(level == "supervisor" ? std::string() : level) + "督办已逐级上转，但通讯录中该级无人（或无人值班）。请值班长核实并补充通讯录。详情：" + link;
+  } else if (kind == "warning" && level == "supervisor") {
+    text = "【12345社会救助·超时提示值班长】工单" + t.id + "：" + labels + (t.confirmed ? "" : "（坐席尚未确认）") +
+           "，地点：" + place + "，应于" + short_time(due) + "前" + what + "，已超时。详情：" + link;
   } else if (kind == "warning" && reason.ends_with("_overdue")) {
     text = "【12345社会救助催办】工单" + t.id + "：" + labels + "，地点：" + place + "，应于" + short_time(due) + "前" +
            what + "，已超时，请立即处理并在系统中反馈。详情：" + link;
@@ -81,9 +87,14 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
     text = "【12345社会救助预警】工单" + t.id + "：" + labels + "，地点：" + place + "，须于" + short_time(due) +
            "前" + what + "，时限即将届满，请抓紧处理。详情：" + link;
   } else {
+    const auto late = std::chrono::duration_cast<std::chrono::minutes>(now - due).count();
+    const std::string how_late = late >= 60 ? std::to_string(late / 60) + "小时" + std::to_string(late % 60) + "分钟"
+                                            : std::to_string(std::max<long long>(late, 0)) + "分钟";
+    const bool emergency = t.urgency == "critical" || t.urgency == "urgent";
     text = "【12345社会救助督办·" + level_zh(level) + "】工单" + t.id + "：" + labels + "，地点：" + place +
-           "。应于" + short_time(due) + "前" + what + "，已超时未" + (fr ? "签收" : "办结") +
-           "。请协调处理，并确认响应人及预计到达时间：" + ack_url + " 详情：" + link;
+           "。应于" + short_time(due) + "前" + what + "，已超时" + how_late + "未" + (fr ? "签收" : "办结") + "。" +
+           (emergency ? "急难情形请按“先行救助、后补手续”处置（政策第六条）。" : "") +
+           "请协调处理，并确认响应人及预计到达时间：" + ack_url + " 详情：" + link;
   }
   // For SMS (at most 140 characters with the link): what, where (the township), by when.
   const Region* township = Regions::builtin().find(region.substr(0, std::min<size_t>(9, region.size())));

@@ -315,7 +315,14 @@ http::Response Api::route(const http::Request& req) {
       while (i <= s.size()) {
         size_t j = s.find(',', i);
         if (j == std::string::npos) j = s.size();
-        if (j > i) f.statuses.push_back(s.substr(i, j - i));
+        if (j > i) {
+          const std::string one = s.substr(i, j - i);
+          static const std::vector<std::string> known = {"open", "acknowledged", "in_progress", "waiting_on_caller",
+                                                         "resolved", "closed", "merged", "cancelled"};
+          if (std::find(known.begin(), known.end(), one) == known.end())
+            return error(400, "bad_param", "status: unknown status '" + one + "'", "status");
+          f.statuses.push_back(one);
+        }
         i = j + 1;
       }
     }

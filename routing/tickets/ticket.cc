@@ -20,7 +20,7 @@ int level_rank(const std::string& l) {
 
 nlohmann::json esc_json(const ClockEscalation& e) {
   return {{"level", e.level}, {"acknowledged", e.acknowledged}, {"warned", e.warned}, {"breached", e.breached},
-          {"skipped_ms", e.skipped.count()}};
+          {"skipped_ms", e.skipped.count()}, {"supervisor_told", e.supervisor_told}};
 }
 ClockEscalation esc_from(const nlohmann::json& j) {
   ClockEscalation e;
@@ -29,6 +29,7 @@ ClockEscalation esc_from(const nlohmann::json& j) {
   e.warned = j.value("warned", false);
   e.breached = j.value("breached", false);
   e.skipped = Millis(j.value("skipped_ms", std::int64_t(0)));
+  e.supervisor_told = j.value("supervisor_told", false);
   return e;
 }
 std::int64_t ms(Instant t) { return t.time_since_epoch().count(); }

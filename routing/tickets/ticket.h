@@ -20,6 +20,7 @@ struct ClockEscalation {
   bool warned = false;
   bool breached = false;  ///< the limit passed while the clock was running (shown on the board)
   Millis skipped{0};      ///< the steps of levels skipped for nobody in the directory: the next level comes sooner
+  bool supervisor_told = false;  ///< the shift supervisor was told of the breach (escalation.supervisor_at_breach)
   bool operator==(const ClockEscalation&) const = default;
 };
 

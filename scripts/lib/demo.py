@@ -46,6 +46,7 @@ def api(method, path, body=None):
 
 def port_free(port, kind):
     s = socket.socket(socket.AF_INET, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the daemon binds: TIME_WAIT is no obstacle
     try:
         s.bind(("127.0.0.1", port)); return True
     except OSError:

@@ -228,3 +228,25 @@ TEST_CASE("ladder: an empty ladder gives warnings only", "[escalation][ladder]")
   t.resolution_esc.warned = true;
   CHECK_FALSE(empty.next_step(t));
 }
+
+TEST_CASE("ladder: with supervisor_at_breach the shift supervisor hears of a breach, confirmed or not",
+          "[escalation][ladder]") {
+  EscalationLadder l = ladder();
+  Ticket t = critical();
+  t.confirmed = false;  // an unconfirmed ticket that breaches is the shift supervisor's
+  CHECK_FALSE(l.next_step(t));
+  l.set_supervisor_at_breach(true);
+  auto s = l.next_step(t);
+  REQUIRE(s);
+  CHECK(s->level == "supervisor");
+  CHECK(s->reason == "first_response_breached");
+  CHECK(s->at == t0() + 15min);
+  t.first_response_esc.supervisor_told = true;
+  s = l.next_step(t);
+  REQUIRE(s);
+  CHECK(s->reason == "resolution_breached");
+  CHECK(s->at == t0() + 24h);
+  // a stored ladder keeps the setting of the daemon that reads it
+  t.ladder = l.snapshot();
+  CHECK(l.next_step(t)->reason == "resolution_breached");
+}
