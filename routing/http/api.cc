@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "routing/common/time_format.h"
 #include "routing/http/links.h"
 
 #include <charconv>
@@ -257,6 +258,17 @@ http::Response Api::handle(const http::Request& req, const boost::asio::ip::addr
   }
 }
 
+nlohmann::json Api::earlier_tickets(const Ticket& t) {
+  // the caller's other tickets (screen pop: the agent sees the history); no caller numbers in the answer
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : store_.by_caller(t.caller, 11)) {
+    if (o.id == t.id || out.size() >= 10) continue;
+    out.push_back({{"id", o.id}, {"category", o.category}, {"request_type", o.request_type}, {"urgency", o.urgency},
+                   {"status", o.status}, {"opened_at", format_rfc3339(o.opened_at)}});
+  }
+  return out;
+}
+
 http::Response Api::route(const http::Request& req) {
   const std::string_view target = req.target();
   const auto qpos = target.find('?');
@@ -355,6 +367,7 @@ http::Response Api::route(const http::Request& req) {
       if (!t) return error(404, "not_found", "no ticket " + id);
       auto j = to_api(*t, now);
       j["allowed_events"] = allowed_events(*t);
+      j["earlier_tickets"] = earlier_tickets(*t);
       return json_response(beasthttp::status::ok, j);
     }
     if (parts.size() == 5 && parts[4] == "events") {
@@ -381,6 +394,7 @@ http::Response Api::route(const http::Request& req) {
     if (!t) return error(404, "not_found", "no ticket for that call");
     auto j = to_api(*t, now);
     j["allowed_events"] = allowed_events(*t);
+    j["earlier_tickets"] = earlier_tickets(*t);
     return json_response(beasthttp::status::ok, j);
   }
   if (resource == "escalations" && parts.size() == 5 && parts[4] == "acknowledge") {

@@ -34,6 +34,8 @@ class Api {
 
  private:
   http::Response route(const http::Request& req);
+  /// The caller's other tickets, newest first (at most 10), for the pane's screen pop.
+  nlohmann::json earlier_tickets(const Ticket& t);
   /// /links/ack/{message id} and /links/signoff/{ticket id}: GET a small form, POST it (routing/http/links.h).
   http::Response handle_link(const http::Request& req);
   TicketService& tickets_;

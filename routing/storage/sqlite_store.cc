@@ -246,6 +246,17 @@ std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id) {
   return one_ticket(q);
 }
 
+std::vector<Ticket> SqliteTicketStore::by_caller(const std::string& caller, int limit) {
+  std::vector<Ticket> out;
+  if (caller.empty()) return out;
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT doc FROM tickets WHERE caller = ? ORDER BY opened_at DESC LIMIT ?");
+  q.bind(1, caller);
+  q.bind(2, limit);
+  while (q.executeStep()) out.push_back(from_record(nlohmann::json::parse(q.getColumn(0).getString())));
+  return out;
+}
+
 std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
   std::lock_guard lock(read_lock());
   std::string sql = "SELECT doc FROM tickets WHERE id > ?";

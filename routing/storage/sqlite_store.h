@@ -21,6 +21,7 @@ class SqliteTicketStore final : public TicketStore {
   void transact(const std::function<void(WriteTx&)>& fn) override;
   std::optional<Ticket> get(const std::string& id) override;
   std::optional<Ticket> by_call(const std::string& call_id) override;
+  std::vector<Ticket> by_caller(const std::string& caller, int limit) override;
   std::vector<Ticket> list(const TicketFilter& f) override;
   std::vector<Ticket> active() override;
   void for_each_active(const std::function<void(const Ticket&)>& fn) override;

@@ -59,6 +59,8 @@ class TicketStore {
   virtual void transact(const std::function<void(WriteTx&)>& fn) = 0;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
   virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
+  /// The caller's tickets, newest first, at most `limit` (any status): the agent sees the caller's history.
+  virtual std::vector<Ticket> by_caller(const std::string& caller, int limit) = 0;
   virtual std::vector<Ticket> list(const TicketFilter& f) = 0;
   /// Every ticket whose clocks may still need a timer (not terminal): loaded at start.
   virtual std::vector<Ticket> active() = 0;

@@ -84,6 +84,14 @@ def test_tcp_and_not_social_assistance(env):
     assert code == 302 and h1(h, "X-Assist-Ticket") and h1(h, "Contact") == "<sip:sa@127.0.0.1:5080>"
     st, lst = env.d.api("GET", "/api/v1/tickets")
     assert len(lst["tickets"]) == 2
+    # the dibao caller calls again about something else: a new ticket whose screen pop shows the earlier one
+    dibao_id = next(t["id"] for t in lst["tickets"] if t["category"] == "minimum_living_allowance")
+    raw, cid = invite(env.sip, u.local, caller="13600001111", text=FIRE, region="150102001001")
+    code, h, _ = u.final(raw, cid)
+    st, pop = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid, safe=""))
+    assert st == 200 and pop["id"] != dibao_id
+    assert [e["id"] for e in pop["earlier_tickets"]] == [dibao_id], pop["earlier_tickets"]
+    assert "13600001111" not in json.dumps(pop)
 
 
 @with_env

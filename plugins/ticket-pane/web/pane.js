@@ -135,6 +135,10 @@ function show(t) {
   $("policy-hint").textContent = hints.join(" ");
   $("caller").textContent = t.caller || "—";
   $("calls").textContent = `${t.call_count || 1} 次` + ((t.flags || []).includes("repeat_caller") ? "（24 小时内重复来电）" : "");
+  const earlier = t.earlier_tickets || [];  // only the ticket's own GET carries them; SSE updates keep the last list
+  if (t.earlier_tickets) $("earlier").replaceChildren(...(earlier.length ? earlier.map((o) =>
+    el("div", {}, el("a", { href: `/pane/?ticket=${encodeURIComponent(o.id)}` }, o.id),
+       ` ${label(CATEGORY, o.category)} · ${label(URGENCY, o.urgency)} · ${label(STATUS, o.status)} · ${o.opened_at.slice(0, 10)}`)) : ["无"]));
   if (placeChanged) { showPlace(t.region_hint, $("hint-place")); showPlace(t.region_code, $("place")); }
   $("asr").textContent = t.asr_text || "—";
   $("assignee").textContent = t.assignee ? `${t.assignee.name}（${label(LEVEL, t.assignee.level)}）` : t.dispatch_gap ? "未找到承办单位（名录缺口）" : "—";
