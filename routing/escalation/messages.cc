@@ -88,8 +88,9 @@ OutboxMessage build_message(const Ticket& t, const std::string& id, const std::s
            "前" + what + "，时限即将届满，请抓紧处理。详情：" + link;
   } else {
     const auto late = std::chrono::duration_cast<std::chrono::minutes>(now - due).count();
-    const std::string how_late = late >= 60 ? std::to_string(late / 60) + "小时" + std::to_string(late % 60) + "分钟"
-                                            : std::to_string(std::max<long long>(late, 0)) + "分钟";
+    const std::string how_late = late >= 60  ? std::to_string(late / 60) + "小时" + std::to_string(late % 60) + "分钟"
+                                 : late >= 1 ? std::to_string(late) + "分钟"
+                                             : std::string("不足1分钟");
     const bool emergency = t.urgency == "critical" || t.urgency == "urgent";
     text = "【12345社会救助督办·" + level_zh(level) + "】工单" + t.id + "：" + labels + "，地点：" + place +
            "。应于" + short_time(due) + "前" + what + "，已超时" + how_late + "未" + (fr ? "签收" : "办结") + "。" +
