@@ -1,7 +1,7 @@
 """Shared pieces of the integration tests: free ports, a config with short limits, the real daemon
 started and stopped, a webhook receiver, a raw SIP client over UDP and TCP, and a small test runner that
 ends with the line 'N passed, N failed'."""
-import http.server, json, os, random, signal, socket, string, subprocess, sys, tempfile, threading, time
+import http.server, json, os, random, shutil, signal, socket, string, subprocess, sys, tempfile, threading, time
 import traceback, urllib.error, urllib.parse, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -229,6 +229,41 @@ class Tcp:
             chunk = self.s.recv(65535)
             if not chunk: return None, {}, ""
             self.buf += chunk
+
+
+# ---- a daemon with its webhook receiver, for one test ----
+class Env:
+    """The real daemon on free ports with a webhook receiver, in a temporary folder. Subclasses may add
+    files before the daemon starts (prepare() returns extra config) or write another config (writer)."""
+    def __init__(self, extra="", prefix="assist-it-", writer=None):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.hook = Hook()
+        self.config, self.sip, self.http = (writer or write_config)(self.dir, self.hook.port, extra + self.prepare())
+        self.d = Daemon(self.config, self.http, self.sip).start()
+    def prepare(self):
+        return ""
+    def log(self):
+        return open(os.path.join(self.dir, "assistlined.log"), encoding="utf-8", errors="replace").read()
+    def close(self):
+        rc = self.d.stop()
+        self.hook.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        assert rc == 0, f"assistlined exited {rc} on SIGTERM (want a clean 0)"
+        return rc
+
+
+def env_test(make=Env):
+    """A decorator: the test gets a fresh environment (made by `make`), closed after it whatever happens."""
+    def wrap(fn):
+        def t():
+            env = make()
+            try:
+                fn(env)
+            finally:
+                env.close()
+        t.__name__ = fn.__name__
+        return t
+    return wrap
 
 
 # ---- runner ----

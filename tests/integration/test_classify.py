@@ -5,6 +5,7 @@ calls keep being answered); the monitoring list built by `assistctl hash-numbers
 monitored_household flag on the ticket; Mongolian and unsure calls always open a ticket; assistctl eval."""
 import json, os, shutil, signal, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
+import harness
 from harness import *
 
 RULES = os.path.join(ROOT, "ops", "rules", "default.yaml")
@@ -13,9 +14,11 @@ DIBAO = "想问一下低保申请需要准备什么材料"
 LIGHT = "我们小区门口的路灯坏了好几天了，晚上太黑"
 
 
-class Env:
+class Env(harness.Env):
+    """The daemon with a rules file of its own and a monitoring list built by `assistctl hash-numbers`."""
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="assist-cls-")
+        super().__init__(prefix="assist-cls-")
+    def prepare(self):
         self.rules = os.path.join(self.dir, "rules.yaml")
         shutil.copy(RULES, self.rules)
         self.list = os.path.join(self.dir, "monitoring.txt")
@@ -27,28 +30,10 @@ class Env:
         assert out.returncode == 0, out.stderr
         assert "13800005555" not in out.stdout
         open(self.list, "w").write(out.stdout)
-        self.hook = Hook()
-        extra = f'classify: {{rules: "{self.rules}", monitoring_list: "{self.list}", hmac_key: "{KEY}"}}\n'
-        self.config, self.sip, self.http = write_config(self.dir, self.hook.port, extra)
-        self.d = Daemon(self.config, self.http, self.sip).start()
-    def log(self):
-        return open(os.path.join(self.dir, "assistlined.log"), encoding="utf-8", errors="replace").read()
-    def close(self):
-        rc = self.d.stop()
-        self.hook.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        assert rc == 0, f"assistlined exited {rc}"
+        return f'classify: {{rules: "{self.rules}", monitoring_list: "{self.list}", hmac_key: "{KEY}"}}\n'
 
 
-def with_env(fn):
-    def t():
-        env = Env()
-        try:
-            fn(env)
-        finally:
-            env.close()
-    t.__name__ = fn.__name__
-    return t
+with_env = env_test(Env)
 
 
 def call(env, text, caller="13800001234", extra=()):

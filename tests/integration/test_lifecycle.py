@@ -19,12 +19,9 @@ FIRE = "家里昨晚着火了，房子全烧没了，老人孩子现在没地方
 PLACE = "150102001001"
 
 
-class Env:
+class Env(harness.Env):
     def __init__(self, extra=""):
-        self.dir = tempfile.mkdtemp(prefix="assist-life-")
-        self.hook = Hook()
-        self.config, self.sip, self.http = write_config(self.dir, self.hook.port, extra)
-        self.d = Daemon(self.config, self.http, self.sip).start()
+        super().__init__(extra, prefix="assist-life-")
         self.u = Udp(self.sip)
         self.n = 0
     def call(self, text=FIRE, caller=None):
@@ -38,24 +35,9 @@ class Env:
         st, t = self.d.api("POST", f"/api/v1/tickets/{tid}/events", body)
         assert st == want, f"{body.get('type')}: expected {want}, got {st}: {t}"
         return t
-    def log(self):
-        return open(os.path.join(self.dir, "assistlined.log"), encoding="utf-8", errors="replace").read()
-    def close(self):
-        rc = self.d.stop()
-        self.hook.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        assert rc == 0, f"assistlined exited {rc} on SIGTERM"
 
 
-def with_env(fn):
-    def t():
-        env = Env()
-        try:
-            fn(env)
-        finally:
-            env.close()
-    t.__name__ = fn.__name__
-    return t
+with_env = env_test(Env)
 
 
 def ts(s):

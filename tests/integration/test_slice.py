@@ -12,29 +12,7 @@ DIBAO = "想问一下低保申请需要准备什么材料"
 LIGHT = "我们小区门口的路灯坏了好几天了，晚上太黑"
 
 
-class Env:
-    def __init__(self, extra=""):
-        self.dir = tempfile.mkdtemp(prefix="assist-it-")
-        self.hook = Hook()
-        self.config, self.sip, self.http = write_config(self.dir, self.hook.port, extra)
-        self.d = Daemon(self.config, self.http, self.sip).start()
-    def close(self):
-        rc = self.d.stop()
-        self.hook.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        assert rc == 0, f"assistlined exited {rc} on SIGTERM (want a clean 0)"
-        return rc
-
-
-def with_env(fn):
-    def t():
-        env = Env()
-        try:
-            fn(env)
-        finally:
-            env.close()
-    t.__name__ = fn.__name__
-    return t
+with_env = env_test(Env)
 
 
 @with_env

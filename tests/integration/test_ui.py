@@ -54,28 +54,12 @@ notify:
     return path, sip, httpp
 
 
-class Env:
+class Env(harness.Env):
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="assist-ui-")
-        self.hook = Hook()
-        self.config, self.sip, self.http = ui_config(self.dir, self.hook.port)
-        self.d = Daemon(self.config, self.http, self.sip).start()
-    def close(self):
-        rc = self.d.stop()
-        self.hook.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        assert rc == 0, f"assistlined exited {rc} on SIGTERM (want a clean 0)"
+        super().__init__(prefix="assist-ui-", writer=lambda d, port, extra: ui_config(d, port))
 
 
-def with_env(fn):
-    def t():
-        env = Env()
-        try:
-            fn(env)
-        finally:
-            env.close()
-    t.__name__ = fn.__name__
-    return t
+with_env = env_test(Env)
 
 
 def raw_get(port, target, method="GET", headers=()):

@@ -4,6 +4,7 @@
 // EscalationEngine and a TicketService wired together as in assistlined. Header only: not a test file.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -137,5 +138,22 @@ struct World {
   std::unique_ptr<EscalationEngine> engine;
   std::unique_ptr<TicketService> service;
 };
+
+/// True when `v` holds `s` (allowed events, flags).
+inline bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+/// Runs `fn`, which must throw EventError; returns it (a test of a refusal checks its status and field).
+template <class Fn>
+EventError event_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const EventError& e) {
+    return e;
+  }
+  FAIL("no EventError thrown");
+  return EventError(0, "", "");
+}
 
 }  // namespace assist::testing

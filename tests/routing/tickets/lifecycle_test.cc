@@ -21,18 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
-
-template <class Fn>
-EventError event_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const EventError& e) {
-    return e;
-  }
-  FAIL("no EventError thrown");
-  return EventError(0, "", "");
-}
 
 Ticket ev(World& w, const std::string& id, json e) {
   if (!e.contains("by")) e["by"] = "tester";

@@ -15,19 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
-
-// Runs `fn`, which must throw EventError; returns it.
-template <class Fn>
-EventError event_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const EventError& e) {
-    return e;
-  }
-  FAIL("no EventError thrown");
-  return EventError(0, "", "");
-}
 
 Ticket open_normal(World& w, const std::string& call = "n@pbx", const std::string& caller = "13700000000",
                    const std::string& type = "help") {
