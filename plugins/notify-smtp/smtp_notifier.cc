@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "plugins/notify-webhook/webhook_notifier.h"  // hmac_sha256_hex
+#include "routing/common/hmac.h"
 #include "routing/common/time_format.h"
 
 namespace assist {

@@ -5,11 +5,10 @@
 // 408, 429, 5xx and transport errors are retried; other 4xx are permanent.
 // Config `notify.webhook`: url (required), secret, timeout (10s), max_in_flight (8).
 #include "plugins/notify-common/curl_pool.h"
+#include "routing/common/hmac.h"
 
 namespace assist {
 
-/// HMAC-SHA256 of `data` under `key`, lower-case hex.
-std::string hmac_sha256_hex(const std::string& key, const std::string& data);
 
 class WebhookNotifier final : public Notifier {
  public:

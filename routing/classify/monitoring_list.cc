@@ -1,6 +1,8 @@
 // The low-income monitoring list as keyed hashes (see monitoring_list.h).
 #include "routing/classify/monitoring_list.h"
 
+#include "routing/common/hmac.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -21,17 +23,7 @@ std::string MonitoringList::normalize_number(std::string_view number) {
 std::string MonitoringList::hash(std::string_view key, std::string_view number) {
   const std::string n = normalize_number(number);
   if (n.empty()) return "";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(n.data()),
-       n.size(), mac, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[mac[i] >> 4]);
-    out.push_back(hex[mac[i] & 15]);
-  }
-  return out;
+  return hmac_sha256_hex(key, n);
 }
 
 std::shared_ptr<const MonitoringList> MonitoringList::parse(std::string_view text, std::string key,

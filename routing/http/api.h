@@ -10,6 +10,7 @@
 #include "routing/classify/call_facts.h"
 #include "routing/common/clock.h"
 #include "routing/http/server.h"
+#include "routing/http/url.h"  // percent_decode
 #include "routing/storage/ticket_store.h"
 #include "routing/tickets/ticket_service.h"
 
@@ -44,8 +45,6 @@ class Api {
   Probes probes_;
 };
 
-/// "abc%40host" -> "abc@host"; nullopt for a bad or truncated escape. `plus_is_space` for query strings
-/// (application/x-www-form-urlencoded); in a path '+' is itself (a Call-ID may hold one, RFC 3261 §25.1).
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
 
 }  // namespace assist

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "plugins/notify-webhook/webhook_notifier.h"  // hmac_sha256_hex
+#include "routing/common/hmac.h"
 
 namespace assist {
 namespace {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "routing/common/resources.h"
+#include "routing/http/url.h"
 
 namespace assist::http {
 namespace beasthttp = boost::beast::http;
@@ -18,28 +19,6 @@ Response plain(beasthttp::status status, unsigned version, std::string body) {
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
-}
-
-std::optional<std::string> decode_path(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
 }
 
 // FNV-1a: a content tag for ETag, stable across runs of the same binary.
@@ -111,7 +90,7 @@ Response StaticFiles::serve(const Request& req) const {
   const auto qpos = target.find('?');
   const std::string_view raw = target.substr(0, qpos);
   if (raw.empty() || raw[0] != '/') return plain(beasthttp::status::bad_request, v, "bad target\n");
-  const auto path = decode_path(raw);
+  const auto path = percent_decode(raw);
   if (!path || path->find("..") != std::string::npos || path->find('\\') != std::string::npos ||
       path->find('\0') != std::string::npos || path->find("//") != std::string::npos)
     return plain(beasthttp::status::bad_request, v, "bad target\n");
