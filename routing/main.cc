@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   // GET /api/v1/calendar keep saying it; the log does not repeat it).
   const auto cal_status = assist::calendar_status(*calendar, clock.now());
   if (cal_status.warn) spdlog::warn("ALERT calendar: {}", cal_status.message);
-  auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar);
+  auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar, config.business_hours);
   try {  // signed links in messages (acknowledge, sign off) that work from a phone without logging in
     assist::LinkSigner::install(std::make_shared<assist::LinkSigner>(
         assist::link_secret(config.link_secret, config.storage_path + ".linkkey"), config.public_url, config.link_ttl));
@@ -161,11 +161,16 @@ int main(int argc, char** argv) {
   });
   tickets.on_change([&](const assist::Ticket& t, const std::string& what) {
     sla.wake();
-    outbox.wake();
+    if (what != "opened") outbox.wake();  // opening a ticket sends nothing (dispatch comes with confirm)
     events.ticket_changed(t, what);
   });
 
-  assist::CallRouter router(classifier, assist::RouteTable(config.route_table, config.queues), tickets, *store);
+  // Call tickets are written by group commit off the SIP thread (issue 3: one fsync for many calls).
+  assist::GroupCommitter committer(*store, {.stall = std::chrono::milliseconds(config.storage_stall_ms),
+                                            .window = std::chrono::microseconds(config.storage_group_commit_us),
+                                            .max_pending = config.storage_max_pending});
+  assist::CallRouter router(classifier, assist::RouteTable(config.route_table, config.queues), tickets, clock,
+                            &committer);
 
   assist::sip::SipServer sip_server(sip_io, config.sip, router, clock);
   std::atomic<bool> store_ok{true};
@@ -208,6 +213,16 @@ int main(int argc, char** argv) {
         "gauge", store->count(pf));
     }
     m("assist_store_writable", "1 when the store can commit", "gauge", store_ok.load() ? 1 : 0);
+    {
+      const auto g = committer.stats();
+      m("assist_store_stalled", "1 while call tickets wait on a stalled store", "gauge", committer.healthy() ? 0 : 1);
+      m("assist_store_pending_calls", "call tickets queued for the store", "gauge", g.pending);
+      m("assist_store_batches_total", "group commits of call tickets", "counter", g.batches);
+      m("assist_store_largest_batch", "most call tickets in one commit", "gauge", g.largest_batch);
+      m("assist_store_late_calls_total", "calls redirected without a ticket id because the store was late", "counter",
+        router.stalled_calls());
+      m("assist_store_faults_total", "commits of call tickets the store refused (retried)", "counter", g.store_faults);
+    }
     return o.str();
   };
   // Rules reload (SIGHUP, POST /api/v1/rules/reload): a new classifier is built whole, then swapped in; calls
@@ -254,11 +269,21 @@ int main(int argc, char** argv) {
   };
   assist::Api api(tickets, *store, clock,
                   {[&] {
-                     store_ok = store->writable();
-                     router.set_ready(store_ok.load() && sip_server.bound());
+                     // While the committer is stalled its own retries are the probe: a BEGIN here would
+                     // wait out the busy timeout behind the same lock.
+                     const bool committing = committer.healthy();
+                     const bool writable = !committing || store->writable();
+                     store_ok = committing && writable;
+                     router.set_ready(writable && sip_server.bound());
                      return router.ready();
                    },
-                   metrics, classify_probe, reload_rules, [&](const std::string& id) { return outbox.retry(id); }});
+                   metrics, classify_probe, reload_rules, [&](const std::string& id) { return outbox.retry(id); },
+                   [&]() -> nlohmann::json {
+                     const auto g = committer.stats();
+                     return {{"stalled", !committer.healthy()}, {"pending_calls", g.pending},
+                             {"late_calls", router.stalled_calls()}, {"batches", g.batches},
+                             {"largest_batch", g.largest_batch}, {"faults", g.store_faults}};
+                   }});
   assist::http::HttpServer http_server(http_io, config.http_host, config.http_port,
                                        [&](const assist::http::Request& r, const boost::asio::ip::address& a) {
                                          return api.handle(r, a);
@@ -297,6 +322,7 @@ int main(int argc, char** argv) {
   }
   store_ok = store->writable();
   router.set_ready(store_ok.load() && sip_server.bound());
+  committer.start();
   sla.start();
   outbox.start();
   events.start();
@@ -334,6 +360,7 @@ int main(int argc, char** argv) {
   sip_io.run();
   http_io.stop();
   http_thread.join();
+  committer.stop();  // what is queued is committed if the store takes it
   sla.stop();
   outbox.stop();
   for (auto& [name, n] : notifier_plugins) n->stop();

@@ -30,4 +30,19 @@ nlohmann::json classification_json(const Classification& c) {
           {"reasons", reasons}};
 }
 
+Classification classification_from_json(const nlohmann::json& j) {
+  Classification c;
+  c.category = j.value("category", c.category);
+  c.request_type = j.value("request_type", c.request_type);
+  c.urgency = j.value("urgency", c.urgency);
+  c.confidence = j.value("confidence", c.confidence);
+  c.language = j.value("language", c.language);
+  c.flags = j.value("flags", c.flags);
+  c.unsure = j.value("unsure", c.unsure);
+  for (const auto& r : j.value("reasons", nlohmann::json::array()))
+    c.reasons.push_back({r.value("rule", ""), r.value("cue", ""), r.value("label", ""), r.value("clause", ""),
+                         r.value("weight", 0.0)});
+  return c;
+}
+
 }  // namespace assist

@@ -17,5 +17,9 @@ std::shared_ptr<const Classifier> load_classifier(const std::string& rules_path,
 
 /// {"category","request_type","urgency","confidence","language","flags","unsure","reasons":[{rule,cue,label,clause,weight}]}
 nlohmann::json classification_json(const Classification& c);
+/// The inverse of classification_json (keys it lacks keep Classification's defaults), for a decision that
+/// arrives as JSON (the call path's plan through Api::Probes::classify). Throws nlohmann::json::exception
+/// when a key holds the wrong type.
+Classification classification_from_json(const nlohmann::json& j);
 
 }  // namespace assist

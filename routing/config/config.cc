@@ -107,6 +107,9 @@ Config build(const nlohmann::json& j, const Err& err) {
   c.link_ttl = wall(j.at("http").at("link_ttl"));
 
   c.storage_path = j.at("storage").at("path");
+  c.storage_stall_ms = j.at("storage").at("stall_ms").get<int>();
+  c.storage_group_commit_us = static_cast<int>(j.at("storage").at("group_commit_ms").get<double>() * 1000.0);
+  c.storage_max_pending = j.at("storage").at("max_pending_calls").get<std::size_t>();
   c.log_level = j.at("log").at("level");
   c.log_file = j.at("log").at("file");
   c.rules_path = j.at("classify").at("rules");
@@ -134,6 +137,11 @@ Config build(const nlohmann::json& j, const Err& err) {
     c.limits = limits_from_json(j.at("sla").at("limits"));
   } catch (const std::exception& e) {
     err("/sla/limits", e.what());
+  }
+  try {
+    c.business_hours = business_hours_from_json(j.at("sla").value("business_hours", nlohmann::json::object()));
+  } catch (const BusinessHoursError& e) {
+    err("/sla/business_hours" + e.pointer, e.what());
   }
   c.warning_at = j.at("escalation").at("warning_at").get<double>();
   c.supervisor_at_breach = j.at("escalation").value("supervisor_at_breach", false);

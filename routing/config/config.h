@@ -71,6 +71,9 @@ struct Config {
   std::string link_secret; ///< signed links' HMAC key; "" = generated and kept beside the store
   Millis link_ttl{3 * 24 * 3600 * 1000LL};
   std::string storage_path = "var/assistline.db";
+  int storage_stall_ms = 250;
+  int storage_group_commit_us = 2000;         ///< storage.group_commit_ms (as µs): batching window while calls arrive                 ///< storage.stall_ms: a call's commit later than this is answered without it
+  std::size_t storage_max_pending = 200000;   ///< storage.max_pending_calls: call writes held while stalled
   std::string log_level = "info";
   std::string log_file;
   std::string rules_path;  ///< "" = built-in rules
@@ -79,6 +82,9 @@ struct Config {
   std::map<std::string, std::string> queues;
   std::vector<RouteRule> route_table;
   std::vector<LimitRule> limits;
+  /// `sla.business_hours`: office hours for "wh" limits by division-code prefix (longest wins), with
+  /// seasons; pass to SlaPolicy beside `limits`.
+  BusinessHoursTable business_hours;
   double warning_at = 0.8;
   bool supervisor_at_breach = false;
   std::vector<LadderStep> ladder;

@@ -2,6 +2,7 @@
 //   assistctl [--config FILE] classify TEXT [--ivr DIGITS]
 //   assistctl [--config FILE] classify --jsonl FILE
 //   assistctl [--config FILE] deadline --opened RFC3339 --urgency U --request-type T [--category C] [--region R]
+//             [--calendar-dir DIR]   (R: the office that must act; its extra days off and office hours count)
 //   assistctl [--config FILE] eval FILE.jsonl [--misses]
 //   assistctl [--config FILE] hash-numbers [FILE]   (numbers one a line, '-' or no FILE = standard input)
 //   assistctl [--config FILE] recompute [--dry-run] [--only-provisional] [--calendar-dir DIR] [--store PATH]
@@ -35,8 +36,9 @@ const char* kUsage =
     "  classify TEXT [--ivr DIGITS] [--caller NUMBER] [--language zh|mn]\n"
     "                                 labels, confidence, reasons and flags for one text, as JSON (the call path's code)\n"
     "  classify --jsonl FILE          one {\"id\",\"category\",\"request_type\",\"urgency\"} line per {\"id\",\"text\"} line\n"
-    "  deadline --opened RFC3339 --urgency U --request-type T [--category C] [--region CODE]\n"
-    "                                 {\"first_response_due\",\"resolution_due\",\"provisional\",\"rule\"}\n"
+    "  deadline --opened RFC3339 --urgency U --request-type T [--category C] [--region CODE] [--calendar-dir DIR]\n"
+    "                                 {\"first_response_due\",\"resolution_due\",\"provisional\",\"rule\",\"policy_version\"},\n"
+    "                                 with --region the office's days off skipped and, for wh limits, its hours\n"
     "  recompute [--dry-run] [--only-provisional] [--calendar-dir DIR] [--store PATH]\n"
     "                                 recompute open tickets' deadlines under the current policy and calendars;\n"
     "                                 prints what moved (a running daemon: prefer POST /api/v1/recompute)\n"
@@ -141,20 +143,41 @@ int main(int argc, char** argv) {
                {*urgency, {"critical", "urgent", "normal"}},
                {*rtype, {"consult", "help", "complaint", "report", "suggestion"}}})
         if (std::find(set.begin(), set.end(), v) == set.end()) return usage("unknown label '" + v + "'");
+      const auto category = opt("--category").value_or("minimum_living_allowance");
+      if (const auto& ids = assist::category_ids(); std::find(ids.begin(), ids.end(), category) == ids.end())
+        return usage("unknown category '" + category + "'");
+      // the office that must act: its extra days off and office hours count (6, 9 or 12 digits, or a prefix)
+      const std::string region = opt("--region").value_or("");
+      if (!region.empty() && (region.size() < 2 || region.size() > 12 ||
+                              region.find_first_not_of("0123456789") != std::string::npos))
+        return usage("--region must be a division code (2 to 12 digits, e.g. 150102001)");
       const auto cal_dir = opt("--calendar-dir");
-      assist::SlaPolicy policy(config.limits, cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir)
-                                                      : assist::WorkingDayCalendar::builtin());
-      const auto d = policy.compute(*opened, opt("--category").value_or("minimum_living_allowance"), *rtype, *urgency,
-                                    opt("--region").value_or(""));
+      const auto calendar =
+          cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
+      assist::SlaPolicy policy(config.limits, calendar, config.business_hours);
+      const auto d = policy.compute(*opened, category, *rtype, *urgency, region);
       if (d.provisional)
         std::cerr << "assistctl: warning: a working-day calendar year is missing; the deadline is provisional "
                      "(weekdays only)\n";
-      std::cout << nlohmann::json{{"first_response_due", assist::format_rfc3339(d.first_response_due)},
-                                  {"resolution_due", assist::format_rfc3339(d.resolution_due)},
-                                  {"provisional", d.provisional},
-                                  {"rule", d.rule}}
-                       .dump()
-                << "\n";
+      nlohmann::json out{{"first_response_due", assist::format_rfc3339(d.first_response_due)},
+                         {"resolution_due", assist::format_rfc3339(d.resolution_due)},
+                         {"provisional", d.provisional},
+                         {"rule", d.rule},
+                         {"policy_version", d.policy_version}};
+      if (!region.empty()) {
+        out["region"] = region;
+        // the region's own days off that fell between the opening and the later deadline (not counted)
+        nlohmann::json skipped = nlohmann::json::array();
+        const auto first = std::chrono::sys_days{assist::shanghai_date(*opened)};
+        const auto last = std::chrono::sys_days{assist::shanghai_date(std::max(d.first_response_due, d.resolution_due))};
+        for (const auto& [day, what] : calendar->regional_days_off(region))
+          if (day >= first && day <= last)
+            skipped.push_back(assist::format_rfc3339(assist::shanghai_midnight(std::chrono::year_month_day{day}))
+                                  .substr(0, 10) + " " + what);
+        out["regional_days_off"] = skipped;
+      }
+      if (!d.business_hours.empty()) out["business_hours"] = d.business_hours;
+      std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
     if (cmd == "recompute") {
@@ -163,7 +186,7 @@ int main(int argc, char** argv) {
       auto calendar = cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
       assist::SystemClock clock;
       assist::SqliteTicketStore store(opt("--store").value_or(config.storage_path));
-      auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar);
+      auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar, config.business_hours);
       assist::Directory directory(config.directory);
       assist::EscalationEngine engine(store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,
                                       config.public_url);

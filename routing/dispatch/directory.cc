@@ -22,11 +22,12 @@ std::string region_prefix(const std::string& region_code, const std::string& lev
 
 namespace {
 
-bool day_matches(const DutyWindow& w, std::chrono::year_month_day d, const WorkingDayCalendar* calendar) {
+bool day_matches(const DutyWindow& w, std::chrono::year_month_day d, const WorkingDayCalendar* calendar,
+                 const std::string& region) {
   static const char* names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
   const unsigned wd = std::chrono::weekday{std::chrono::sys_days{d}}.c_encoding();
   bool working = wd >= 1 && wd <= 5;
-  if (calendar) working = calendar->is_working_day(d);
+  if (calendar) working = calendar->is_working_day(d, nullptr, region);  // the entry's own days off too
   for (const auto& day : w.days) {
     if (day == "every" || day == names[wd]) return true;
     if (day == "workdays" && working) return true;
@@ -45,10 +46,10 @@ bool on_duty(const DirectoryEntry& e, Instant now, const WorkingDayCalendar* cal
       std::chrono::duration_cast<std::chrono::minutes>(now - shanghai_midnight(today)).count());
   for (const auto& w : e.duty) {
     if (w.from < w.to) {
-      if (minute >= w.from && minute < w.to && day_matches(w, today, calendar)) return true;
+      if (minute >= w.from && minute < w.to && day_matches(w, today, calendar, e.region)) return true;
     } else {  // past midnight: the evening of a matching day, or the small hours after one
-      if (minute >= w.from && day_matches(w, today, calendar)) return true;
-      if (minute < w.to && day_matches(w, yesterday, calendar)) return true;
+      if (minute >= w.from && day_matches(w, today, calendar, e.region)) return true;
+      if (minute < w.to && day_matches(w, yesterday, calendar, e.region)) return true;
     }
   }
   return false;

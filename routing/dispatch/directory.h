@@ -26,7 +26,8 @@ std::string department_of(const std::string& category);
 std::string region_prefix(const std::string& region_code, const std::string& level);
 
 /// Whether an entry is on duty at `now` (Shanghai time): no duty windows = always. "workdays" and
-/// "offdays" follow the working-day calendar (调休 included); without a calendar, Monday-Friday.
+/// "offdays" follow the working-day calendar (调休 included, and the regional days off of the entry's
+/// region); without a calendar, Monday-Friday.
 bool on_duty(const DirectoryEntry& e, Instant now, const WorkingDayCalendar* calendar);
 
 class Directory {

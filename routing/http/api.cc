@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "routing/classify/loader.h"
 #include "routing/common/time_format.h"
 #include "routing/http/links.h"
 
@@ -245,6 +246,33 @@ nlohmann::json Api::earlier_tickets(const Ticket& t) {
   return out;
 }
 
+http::Response Api::open_ticket(const http::Request& req) {
+  // An agent opens a ticket by hand (a call outside SIP, a walk-in, a web message): the labels left out
+  // come from the call path's own decision (probes_.classify: CallRouter::plan), 并单 as for a call.
+  http::Response err;
+  auto body = parse_body(req, err);
+  if (!body) return err;
+  const HandOpening h = hand_opening_from_json(*body);
+  std::optional<Classification> classified;
+  bool ticketed = true;
+  if (probes_.classify) {
+    const auto plan = probes_.classify(h.facts());
+    classified = classification_from_json(plan);
+    ticketed = plan.value("ticketed", true);
+  } else if (!h.labelled()) {
+    return error(503, "unavailable", "classification is not wired in this process: give category, request_type "
+                                     "and urgency", "text");
+  }
+  const auto o = tickets_.open_by_hand(h, hand_labels(h, classified, ticketed));
+  auto j = to_api(o.ticket, clock_.now());
+  j["allowed_events"] = allowed_events(o.ticket);
+  j["earlier_tickets"] = earlier_tickets(o.ticket);
+  // 201 for a new ticket; 200 when the contact joined the caller's open ticket (并单) or was sent before
+  auto res = json_response(o.joined || o.known ? beasthttp::status::ok : beasthttp::status::created, j);
+  res.set(beasthttp::field::location, "/api/v1/tickets/" + o.ticket.id);
+  return res;
+}
+
 http::Response Api::route(const http::Request& req) {
   const std::string_view target = req.target();
   const auto qpos = target.find('?');
@@ -295,7 +323,8 @@ http::Response Api::route(const http::Request& req) {
     return json_response(beasthttp::status::ok, r);
   }
   if (resource == "tickets" && parts.size() == 3) {
-    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
+    if (method == beasthttp::verb::post) return open_ticket(req);
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET or POST");
     TicketFilter f;
     if (auto it = params.find("status"); it != params.end() && !it->second.empty()) {
       std::string s = it->second;
@@ -430,6 +459,11 @@ http::Response Api::route(const http::Request& req) {
     rq.by = body->value("by", std::string("operator"));
     rq.reason = body->value("reason", std::string("recompute requested through the API"));
     return json_response(beasthttp::status::ok, tickets_.recompute(rq));
+  }
+  if (resource == "store" && parts.size() == 3) {
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
+    if (!probes_.store_status) return error(404, "not_found", "no store status in this build");
+    return json_response(beasthttp::status::ok, probes_.store_status());
   }
   if (resource == "calendar" && parts.size() == 3) {
     // Issue 5: how long the working-day calendars last, and how many deadlines are provisional.

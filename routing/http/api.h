@@ -27,6 +27,9 @@ class Api {
     std::function<nlohmann::json()> reload_rules;
     /// POST /api/v1/outbox/{id}/retry: puts a dead or pending message back in line; false = no such message.
     std::function<bool(const std::string&)> retry_message;
+    /// GET /api/v1/store: the call path's store (DESIGN "Storage"): {"stalled", "pending_calls",
+    /// "late_calls", "batches", "largest_batch", "faults"}; the board shows a stall from it.
+    std::function<nlohmann::json()> store_status;
   };
   Api(TicketService& tickets, TicketStore& store, const Clock& clock, Probes probes);
 
@@ -35,6 +38,11 @@ class Api {
 
  private:
   http::Response route(const http::Request& req);
+  /// POST /api/v1/tickets: a ticket opened by hand (hand_opening_from_json, hand_labels,
+  /// TicketService::open_by_hand) -> 201 and the ticket object (200 when it joined an open ticket or the
+  /// contact_id was sent before), Location: /api/v1/tickets/{id}; errors 400 (the field), 422
+  /// (not_social_assistance), 503 (store or classifier unavailable).
+  http::Response open_ticket(const http::Request& req);
   /// The caller's other tickets, newest first (at most 10), for the pane's screen pop.
   nlohmann::json earlier_tickets(const Ticket& t);
   /// /links/ack/{message id} and /links/signoff/{ticket id}: GET a small form, POST it (routing/http/links.h).

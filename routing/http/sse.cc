@@ -19,8 +19,9 @@ using tcp = net::ip::tcp;
 
 std::string format_sse(const std::string& epoch, const SseEvent& e) {
   std::string out;
-  out.reserve(e.data.size() + e.type.size() + 48);
-  out += "id: " + epoch + "." + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
+  const std::string& data = e.payload();
+  out.reserve(data.size() + e.type.size() + 48);
+  out += "id: " + epoch + "." + std::to_string(e.seq) + "\nevent: " + e.type + "\ndata: " + data + "\n\n";
   return out;
 }
 
@@ -34,9 +35,9 @@ std::optional<std::uint64_t> parse_last_event_id(std::string_view id, std::strin
   return seq;
 }
 
-const SseEvent& SseRing::push(std::string type, std::string data) {
+const SseEvent& SseRing::push(std::string type, std::string data, std::function<std::string()> make) {
   if (capacity_ > 0 && events_.size() >= capacity_) events_.pop_front();
-  events_.push_back({next_++, std::move(type), std::move(data)});
+  events_.push_back({next_++, std::move(type), std::move(data), std::move(make)});
   return events_.back();
 }
 
@@ -203,9 +204,24 @@ void SseHub::publish(const std::string& type, const nlohmann::json& data) {
   for (auto& c : live) net::post(c->executor(), [c, msg] { c->deliver(msg); });
 }
 
+void SseHub::publish_lazy(const std::string& type, std::function<std::string()> make) {
+  std::vector<std::shared_ptr<SseClient>> live;
+  std::shared_ptr<const std::string> msg;
+  {
+    std::lock_guard lock(mu_);
+    const auto& e = ring_.push(type, {}, std::move(make));
+    live = live_clients_locked();
+    if (live.empty()) return;  // made later, if a client catches up from the ring
+    msg = std::make_shared<const std::string>(format_sse(epoch_, e));
+  }
+  for (auto& c : live) net::post(c->executor(), [c, msg] { c->deliver(msg); });
+}
+
 void SseHub::ticket_changed(const Ticket& t, const std::string& what) {
   const Instant now = clock_.now();
-  publish(sse_type_for(what), ticket_payload(t, now));
+  publish_lazy(sse_type_for(what), [this, snap = std::make_shared<const Ticket>(t), now] {
+    return ticket_payload(*snap, now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
   watch(t);
 }
 

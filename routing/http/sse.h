@@ -30,11 +30,22 @@
 
 namespace assist::http {
 
-/// One event as kept in the ring. `data` is JSON on one line (no newline), as SSE's `data:` needs.
+/// One event as kept in the ring. `data` is JSON on one line (no newline), as SSE's `data:` needs. A
+/// ticket event is formatted only when a client needs it (`make` fills `data` on first use): with no
+/// board open, a call's event costs a ticket copy, not a JSON document.
 struct SseEvent {
   std::uint64_t seq = 0;
   std::string type;
-  std::string data;
+  mutable std::string data;
+  mutable std::function<std::string()> make;  ///< empty when `data` is given or made
+  /// `data`, made now if it was left to be made. Not thread-safe (the hub locks).
+  const std::string& payload() const {
+    if (make) {
+      data = make();
+      make = nullptr;
+    }
+    return data;
+  }
 };
 
 /// "id: <epoch>.<seq>\nevent: <type>\ndata: <data>\n\n" (HTML Living Standard §9.2, event stream format).
@@ -48,8 +59,9 @@ std::optional<std::uint64_t> parse_last_event_id(std::string_view id, std::strin
 class SseRing {
  public:
   explicit SseRing(std::size_t capacity) : capacity_(capacity) {}
-  /// Appends an event; drops the oldest when full. Returns it.
-  const SseEvent& push(std::string type, std::string data);
+  /// Appends an event; drops the oldest when full. Returns it. `make`, when given, makes `data` when
+  /// it is first needed.
+  const SseEvent& push(std::string type, std::string data, std::function<std::string()> make = nullptr);
   /// The events after `last_seq`, oldest first; nullopt when some of them were already dropped or
   /// `last_seq` is ahead of the newest (the client must reload instead).
   std::optional<std::vector<SseEvent>> since(std::uint64_t last_seq) const;
@@ -99,6 +111,8 @@ class SseHub {
   void watch(const Ticket& t);
   /// Publishes an event to every client and the ring. Thread-safe.
   void publish(const std::string& type, const nlohmann::json& data);
+  /// Publishes an event whose data `make` makes when a client first needs it. Thread-safe.
+  void publish_lazy(const std::string& type, std::function<std::string()> make);
 
   /// The StreamSink for HttpServer::add_stream("events", ...): writes `head`, `hello`, the catch-up
   /// (from the Last-Event-ID header or the `last_event_id` query parameter) and then live events.

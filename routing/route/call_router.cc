@@ -7,8 +7,9 @@
 namespace assist {
 
 CallRouter::CallRouter(std::shared_ptr<const Classifier> classifier, RouteTable table, TicketService& tickets,
-                       TicketStore& store)
-    : classifier_(std::move(classifier)), table_(std::move(table)), tickets_svc_(tickets), store_(store) {}
+                       const Clock& clock, GroupCommitter* committer)
+    : classifier_(std::move(classifier)), table_(std::move(table)), tickets_svc_(tickets), clock_(clock),
+      committer_(committer) {}
 
 CallRouter::Plan CallRouter::plan(const CallFacts& facts) const {
   Plan p;
@@ -43,22 +44,99 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     p.route = table_.route("unsure", "normal", "zh");
   }
   d.contact = p.route.contact_uri;
-  std::string ticket_id;
-  if (p.ticketed) {
+  if (!p.ticketed) {
+    answer(facts, p, "", std::move(d), done);
+    return;
+  }
+  if (!committer_) {  // tools and tests without a writer thread: commit here
+    std::string ticket_id;
     try {
       const Ticket t = tickets_svc_.open_for_call(facts, p.labels, p.route.queue);
       ticket_id = t.id;
       ++tickets_;
-      // a joined ticket keeps its (possibly confirmed) labels: the agent sees the case as it stands
-      p.labels.category = t.category;
-      p.labels.request_type = t.request_type;
-      p.labels.urgency = t.urgency;
+      keep_ticket_labels(t, p);
     } catch (const std::exception& e) {
       ++store_failures_;
       spdlog::error("store: ticket for call {} not written: {}; redirecting without a ticket id", facts.call_id,
                     e.what());
     }
+    answer(facts, p, ticket_id, std::move(d), done);
+    return;
   }
+  // Group commit: the 302 waits for the commit that makes its ticket durable, but not for a stalled store.
+  struct Pending {
+    CallFacts facts;
+    Plan plan;
+    sip::RedirectDecision decision;
+    std::function<void(sip::RedirectDecision)> done;
+    Instant at;
+    TicketService::CallOpening opening;
+    std::atomic<bool> answered{false};
+  };
+  auto call = std::make_shared<Pending>();
+  call->facts = std::move(facts);
+  call->plan = std::move(p);
+  call->decision = std::move(d);
+  call->done = std::move(done);
+  call->at = clock_.now();
+  // Answered once: by the commit, or without a ticket id when the store is late.
+  auto answer_once = [this](Pending& c, const std::string& ticket_id) {
+    if (c.answered.exchange(true)) return;
+    answer(c.facts, c.plan, ticket_id, std::move(c.decision), c.done);
+  };
+  GroupCommitter::Job job;
+  job.write = [this, call](WriteTx& tx) {
+    tickets_svc_.open_in(tx, call->facts, call->plan.labels, call->plan.route.queue, call->at, call->opening);
+  };
+  job.done = [this, call, answer_once](std::exception_ptr error) {
+    if (error) {
+      ++store_failures_;
+      answer_once(*call, "");
+      return;
+    }
+    ++tickets_;
+    tickets_svc_.opened(call->opening);
+    if (call->answered.load()) {
+      spdlog::info("store: call {} ticket {} written after the store recovered", call->facts.call_id,
+                   call->opening.ticket.id);
+      return;
+    }
+    keep_ticket_labels(call->opening.ticket, call->plan);
+    answer_once(*call, call->opening.ticket.id);
+  };
+  job.late = [this, call, answer_once] {
+    ++stalled_;
+    answer_once(*call, "");
+  };
+  const bool stalled = !committer_->healthy();
+  if (stalled) job.late = nullptr;  // known stalled: answer now, below, without waiting for the watchdog
+  if (!committer_->submit(std::move(job))) {
+    // Nowhere to keep the ticket: 503 so the proxy tries another instance; nothing is lost.
+    ++store_failures_;
+    spdlog::error("store: call {} refused with 503: {} call writes already queued", call->facts.call_id,
+                  committer_->stats().pending);
+    sip::RedirectDecision busy;
+    busy.status = 503;
+    busy.retry_after = 5;
+    call->answered = true;
+    call->done(std::move(busy));
+    return;
+  }
+  if (stalled) {
+    ++stalled_;
+    answer_once(*call, "");
+  }
+}
+
+void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p) {
+  // a joined ticket keeps its (possibly confirmed) labels: the agent sees the case as it stands
+  p.labels.category = t.category;
+  p.labels.request_type = t.request_type;
+  p.labels.urgency = t.urgency;
+}
+
+void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
+                        const std::function<void(sip::RedirectDecision)>& done) {
   if (!ticket_id.empty()) d.headers.emplace_back("X-Assist-Ticket", ticket_id);
   d.headers.emplace_back("X-Assist-Category", p.labels.category);
   d.headers.emplace_back("X-Assist-Request-Type", p.labels.request_type);
@@ -66,7 +144,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   d.headers.emplace_back("Priority", sip_priority(p.labels.urgency));
   spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", facts.call_id, mask_number(facts.caller),
                facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency, p.labels.confidence,
-               p.route.queue, ticket_id.empty() ? "(no ticket)" : ticket_id);
+               p.route.queue, ticket_id.empty() ? (p.ticketed ? "(no ticket id: store late)" : "(no ticket)") : ticket_id);
   done(std::move(d));
 }
 

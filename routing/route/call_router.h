@@ -13,17 +13,25 @@
 #include "routing/classify/classifier.h"
 #include "routing/route/route_table.h"
 #include "routing/sip/redirect_handler.h"
+#include "routing/storage/group_commit.h"
 #include "routing/tickets/ticket_service.h"
 
 namespace assist {
 
 class CallRouter final : public sip::RedirectHandler {
  public:
+  /// With `committer`, tickets are written by group commit on its writer thread and the 302 is sent
+  /// when its commit is durable, or without X-Assist-Ticket when the store is late (the ticket is kept
+  /// and written when the store recovers; issue "a stalled disk"); without it (tools, tests), each call
+  /// commits on the calling thread.
   CallRouter(std::shared_ptr<const Classifier> classifier, RouteTable table, TicketService& tickets,
-             TicketStore& store);
+             const Clock& clock, GroupCommitter* committer = nullptr);
 
   void on_invite(CallFacts facts, std::function<void(sip::RedirectDecision)> done) override;
-  bool ready() const override { return ready_.load(); }
+  /// Ready for OPTIONS and /readyz: set ready, and the store committing (not stalled).
+  bool ready() const override { return ready_.load() && (!committer_ || committer_->healthy()); }
+  /// Taking INVITEs: set ready (a stalled store still takes calls, redirected without a ticket id).
+  bool taking_calls() const override { return ready_.load(); }
   void set_ready(bool r) { ready_.store(r); }
   /// Swaps the rules (reload); calls in flight keep the classifier they started with.
   void set_classifier(std::shared_ptr<const Classifier> c) {
@@ -47,15 +55,23 @@ class CallRouter final : public sip::RedirectHandler {
   std::uint64_t calls() const { return calls_; }
   std::uint64_t tickets_opened() const { return tickets_; }
   std::uint64_t store_failures() const { return store_failures_; }
+  /// Calls redirected without a ticket id because the store was late (their tickets written later).
+  std::uint64_t stalled_calls() const { return stalled_; }
 
  private:
   mutable std::mutex classifier_mu_;  // guards the pointer only (std::atomic_load on shared_ptr is deprecated in C++20)
   std::shared_ptr<const Classifier> classifier_;
   RouteTable table_;
   TicketService& tickets_svc_;
-  TicketStore& store_;
+  const Clock& clock_;
+  GroupCommitter* committer_;
   std::atomic<bool> ready_{false};
-  std::atomic<std::uint64_t> calls_{0}, tickets_{0}, store_failures_{0};
+  std::atomic<std::uint64_t> calls_{0}, tickets_{0}, store_failures_{0}, stalled_{0};
+
+  static void keep_ticket_labels(const Ticket& t, Plan& p);
+  /// Adds X-Assist-* and Priority to the 302, logs the call (caller masked) and calls `done`.
+  static void answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
+                     const std::function<void(sip::RedirectDecision)>& done);
 };
 
 }  // namespace assist

@@ -26,8 +26,12 @@ class RedirectHandler {
   /// exactly once, from any thread (the SIP layer posts it back to its own executor). Until then,
   /// retransmissions of the INVITE are absorbed (RFC 3261 §17.2.1, Proceeding).
   virtual void on_invite(CallFacts facts, std::function<void(RedirectDecision)> done) = 0;
-  /// False while the daemon cannot take calls (store not writable): OPTIONS and INVITE answer 503.
+  /// False while the daemon should not be sent calls (store not writable or stalled, shutting down):
+  /// OPTIONS answers 503 so the front proxy moves calls elsewhere.
   virtual bool ready() const = 0;
+  /// False while new INVITEs must be refused with 503 (starting, shutting down). A stalled store is not
+  /// a reason: such calls are still redirected, without a ticket id. Default: ready().
+  virtual bool taking_calls() const { return ready(); }
 };
 
 }  // namespace assist::sip

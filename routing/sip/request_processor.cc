@@ -66,7 +66,7 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";
 }
 
-ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, bool ready, Instant now, Shed shed) {
+ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, Readiness ready, Instant now, Shed shed) {
   ProcessResult r;
   SipMessage msg;
   if (!msg.parse(bytes, from.transport == Transport::tcp)) {
@@ -85,7 +85,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
   }
   switch (msg.method_id) {
     case Method::invite:
-      on_invite(msg, from, ready, now, shed, r);
+      on_invite(msg, from, ready.calls, now, shed, r);
       break;
     case Method::ack:
       on_ack(msg, now);
@@ -95,7 +95,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
       break;
     case Method::options:
       ++stats.options;
-      if (ready && shed != Shed::new_requests)
+      if (ready.probes && shed != Shed::new_requests)
         r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 200, {}, make_tag(), true)});
       else
         r.send.push_back(Outgoing{response_destination(msg, from),
@@ -108,7 +108,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
   return r;
 }
 
-void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool ready, Instant now, Shed shed,
+void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool taking_calls, Instant now, Shed shed,
                                  ProcessResult& r) {
   std::string key = transaction_key(msg);
   if (auto* tx = table_.find(key)) {
@@ -130,7 +130,7 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool r
   }
   ++stats.invites;
   Destination dest = response_destination(msg, from);
-  if (!ready || shed == Shed::new_requests) {
+  if (!taking_calls || shed == Shed::new_requests) {
     ++stats.overload;
     r.send.push_back(Outgoing{dest, respond(msg, from, 503, {}, make_tag(), false, config_.retry_after_s)});
     return;

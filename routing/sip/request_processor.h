@@ -43,14 +43,24 @@ enum class Shed {
   new_requests,     ///< and answer new INVITEs / OPTIONS 503 Retry-After without calling the handler
 };
 
+/// What the handler can take now. `calls`: new INVITEs go to the handler (else 503). `probes`: OPTIONS
+/// answers 200 (else 503), so a front proxy's health check (Kamailio dispatcher) moves calls elsewhere
+/// while the store is stalled, though calls that still arrive are redirected. A bool sets both.
+struct Readiness {
+  bool calls = true, probes = true;
+  Readiness(bool both) : calls(both), probes(both) {}  // NOLINT: implicit on purpose
+  Readiness(bool calls, bool probes) : calls(calls), probes(probes) {}
+};
+
 class RequestProcessor {
  public:
   /// `stats` is updated (not thread-safe: the owner snapshots under its own strand or uses atomics).
   RequestProcessor(const SipServerConfig& config, InviteTransactionTable& table);
 
-  /// Handles one message (one datagram, or one framed TCP message). `ready` = the handler's ready().
+  /// Handles one message (one datagram, or one framed TCP message). `ready`: the handler's
+  /// taking_calls() and ready().
   /// Responses (status lines) give nothing; malformed requests give 400/505/416 when addressable.
-  ProcessResult handle(std::string_view bytes, const Peer& from, bool ready, Instant now, Shed shed = Shed::none);
+  ProcessResult handle(std::string_view bytes, const Peer& from, Readiness ready, Instant now, Shed shed = Shed::none);
 
   /// The handler's decision for the transaction `id` (from ProcessResult::invite). Returns the final
   /// response to send, or nothing when the transaction is gone or already answered (e.g. CANCELed).
@@ -64,7 +74,7 @@ class RequestProcessor {
   std::string respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
                       std::string_view to_tag = {}, bool allow = false, int retry_after = 0);
   void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
-  void on_invite(const SipMessage& req, const Peer& from, bool ready, Instant now, Shed shed, ProcessResult& r);
+  void on_invite(const SipMessage& req, const Peer& from, bool taking_calls, Instant now, Shed shed, ProcessResult& r);
   void on_ack(const SipMessage& req, Instant now);
   void on_cancel(const SipMessage& req, const Peer& from, Instant now, ProcessResult& r);
 

@@ -324,7 +324,7 @@ void Core::on_message(std::string_view bytes, const Peer& from, Shed shed) {
   ProcessResult r;
   {
     std::lock_guard lock(mu);
-    r = processor.handle(bytes, from, handler.ready(), clock.now(), shed);
+    r = processor.handle(bytes, from, {handler.taking_calls(), handler.ready()}, clock.now(), shed);
   }
   send(r.send);
   if (r.invite) {

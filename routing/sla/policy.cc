@@ -151,7 +151,7 @@ std::vector<LimitRule> limits_from_json(const nlohmann::json& limits) {
 }
 
 SlaPolicy::SlaPolicy(std::vector<LimitRule> limits, std::shared_ptr<const WorkingDayCalendar> calendar,
-                     BusinessHours hours)
+                     BusinessHoursTable hours)
     : limits_(std::move(limits)), calendar_(std::move(calendar)), hours_(std::move(hours)) {
   if (limits_.empty()) throw SlaError("sla.limits: empty");
   if (!calendar_) throw std::invalid_argument("SlaPolicy: no calendar");
@@ -165,13 +165,18 @@ SlaPolicy::SlaPolicy(std::vector<LimitRule> limits, std::shared_ptr<const Workin
     h *= 1099511628211ull;
   };
   for (const auto& r : limits_) mix(describe(r));
-  for (const auto& w : hours_.windows) mix(std::to_string(w.start.count()) + "-" + std::to_string(w.end.count()));
+  // The default hours as before regional hours existed (a stored version stays valid), then every other
+  // entry and season.
+  for (const auto& w : hours_.for_region("").windows)
+    mix(std::to_string(w.start.count()) + "-" + std::to_string(w.end.count()));
+  for (const auto& [prefix, h] : hours_.entries())
+    if (!prefix.empty() || !h.seasons.empty()) mix("hours " + prefix + ": " + h.describe());
   char buf[32];
   std::snprintf(buf, sizeof buf, "p-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
   version_ = buf;
 }
 
-Instant SlaPolicy::add(Instant from, const Duration& d, bool* provisional) const {
+Instant SlaPolicy::add(Instant from, const Duration& d, bool* provisional, std::string_view region_code) const {
   Due r;
   switch (d.unit) {
     case Duration::Unit::wall:
@@ -179,10 +184,11 @@ Instant SlaPolicy::add(Instant from, const Duration& d, bool* provisional) const
     case Duration::Unit::working_days:
       // A deadline at 24:00 of day D (the instant 00:00 of D+1) extended by n working days ends at 24:00
       // of the n-th working day after D: count from the last millisecond of D.
-      r = calendar_->add_working_days(from - Millis(1), int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)));
+      r = calendar_->add_working_days(from - Millis(1), int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)),
+                                      region_code);
       break;
     case Duration::Unit::working_hours:
-      r = calendar_->add_working_hours(from, d.amount, hours_);
+      r = calendar_->add_working_hours(from, d.amount, hours_.for_region(region_code), region_code);
       break;
   }
   if (provisional && r.provisional) *provisional = true;
@@ -210,12 +216,14 @@ Deadlines SlaPolicy::compute(Instant opened, const std::string& category,
           return opened + std::chrono::seconds(d.amount);
         case Duration::Unit::working_days: {
           const auto res = calendar_->add_working_days(
-              opened, int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)));
+              opened, int(std::min<std::int64_t>(d.amount, kMaxWorkingDays)), region_code);
           out.provisional = out.provisional || res.provisional;
           return res.at;
         }
         case Duration::Unit::working_hours: {
-          const auto res = calendar_->add_working_hours(opened, d.amount, hours_);
+          const auto res =
+              calendar_->add_working_hours(opened, d.amount, hours_.for_region(region_code), region_code);
+          out.business_hours = hours_.describe_for(region_code);
           out.provisional = out.provisional || res.provisional;
           return res.at;
         }

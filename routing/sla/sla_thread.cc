@@ -25,8 +25,10 @@ void SlaThread::stop() {
 }
 
 void SlaThread::wake() {
+  const auto next = engine_.next_due();
   {
     std::lock_guard lock(mu_);
+    if (waiting_until_ && (!next || *next >= *waiting_until_)) return;  // it wakes in time anyway
     woken_ = true;
   }
   cv_.notify_all();
@@ -43,7 +45,11 @@ void SlaThread::loop() {
     if (!running_) break;
     auto wait = Millis(1000);
     if (next) wait = std::clamp(std::chrono::duration_cast<Millis>(*next - clock_.now()), Millis(0), Millis(1000));
-    if (wait > Millis(0)) cv_.wait_for(lock, wait, [this] { return woken_ || !running_; });
+    if (wait > Millis(0)) {
+      waiting_until_ = clock_.now() + wait;
+      cv_.wait_for(lock, wait, [this] { return woken_ || !running_; });
+      waiting_until_.reset();
+    }
   }
 }
 

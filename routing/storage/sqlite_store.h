@@ -2,13 +2,20 @@
 // TicketStore on SQLite (SQLiteCpp): WAL, synchronous=FULL, one write connection and one read connection,
 // migrations from schemas/sql/ (compiled in) applied at open, tracked in PRAGMA user_version.
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
 
 #include "routing/storage/ticket_store.h"
 
+namespace assist {
+
+class StatementCache;
+}  // namespace assist
+struct sqlite3;
 namespace assist {
 
 class SqliteTicketStore final : public TicketStore {
@@ -19,6 +26,7 @@ class SqliteTicketStore final : public TicketStore {
   ~SqliteTicketStore() override;
 
   void transact(const std::function<void(WriteTx&)>& fn) override;
+  std::vector<std::exception_ptr> transact_batch(std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) override;
   std::optional<Ticket> get(const std::string& id) override;
   std::optional<Ticket> by_call(const std::string& call_id) override;
   std::vector<Ticket> by_caller(const std::string& caller, int limit) override;
@@ -41,6 +49,18 @@ class SqliteTicketStore final : public TicketStore {
   std::string path_;
   std::mutex write_mu_, read_mu_;
   std::unique_ptr<SQLite::Database> write_db_, read_db_;
+  std::unique_ptr<StatementCache> stmts_;  // the write connection's prepared statements
+
+  // WAL checkpoints run on their own thread and connection (PASSIVE: they never block a commit), woken
+  // by the write connection's WAL hook once the WAL holds kCheckpointFrames pages; a checkpoint on the
+  // committing thread held calls for its whole copy and fsync.
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
+  void checkpoint_loop();
+  std::unique_ptr<SQLite::Database> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false, checkpoint_stop_ = false;
+  std::thread checkpointer_;
   SQLite::Database& reader() { return read_db_ ? *read_db_ : *write_db_; }
   std::mutex& read_lock() { return read_db_ ? read_mu_ : write_mu_; }
 };

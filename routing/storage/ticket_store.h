@@ -2,6 +2,7 @@
 // The store seam (DESIGN "Storage"): tickets, their append-only events, the calls that opened or joined
 // them, and the outbox. Nothing above this interface may depend on SQLite (PostgreSQL is the path for
 // several routing daemons sharing one store).
+#include <exception>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -57,6 +58,13 @@ class TicketStore {
   /// Runs `fn` in one transaction committed durably (synchronous=FULL) before returning. If `fn` throws,
   /// nothing is written and the exception propagates. Throws StoreError when the store cannot commit.
   virtual void transact(const std::function<void(WriteTx&)>& fn) = 0;
+  /// Group commit (DESIGN "Storage"): runs write(0, tx) .. write(count-1, tx) in order in one transaction,
+  /// each seeing the writes of those before it, and commits once, durably. A write that throws anything
+  /// but StoreError (or a store fault: busy, I/O, full, read-only) has its exception returned at its
+  /// index and nothing of it written: the transaction is rolled back and the batch run again without it,
+  /// so each write must be safe to run again (it resets what it captures). nullptr at an index: written. Throws StoreError when the
+  /// store cannot begin, write or commit; then nothing of the batch is written.
+  virtual std::vector<std::exception_ptr> transact_batch(std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) = 0;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
   virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
   /// The caller's tickets, newest first, at most `limit` (any status): the agent sees the caller's history.

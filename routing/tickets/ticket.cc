@@ -74,6 +74,8 @@ nlohmann::json to_record(const Ticket& t) {
       {"resolution_escalation", esc_json(t.resolution_esc)}, {"call_count", t.call_count}, {"flags", t.flags},
       {"updated_at", ms(t.updated_at)}};
   j["policy_version"] = t.policy_version;
+  j["business_hours"] = t.business_hours;
+  j["channel"] = t.channel;
   j["resolution_due_base"] = ms(t.resolution_base());
   j["paused_since"] = opt_ms(t.paused_since);
   j["paused_total_ms"] = t.paused_total.count();
@@ -136,6 +138,8 @@ Ticket from_record(const nlohmann::json& j) {
   t.flags = j.value("flags", std::vector<std::string>{});
   t.updated_at = at(j.value("updated_at", std::int64_t(0)));
   t.policy_version = j.value("policy_version", "");
+  t.business_hours = j.value("business_hours", "");
+  t.channel = j.value("channel", "");
   t.resolution_due_base = at(j.value("resolution_due_base", ms(t.resolution_due)));
   t.paused_since = opt_at(j.value("paused_since", nlohmann::json()));
   t.paused_total = Millis(j.value("paused_total_ms", std::int64_t(0)));
@@ -223,6 +227,8 @@ nlohmann::json to_api(const Ticket& t, Instant now) {
   j["paused"] = t.paused_since.has_value();
   j["paused_since"] = opt_time(t.paused_since);
   j["policy_version"] = t.policy_version;
+  j["business_hours"] = t.business_hours;
+  j["channel"] = t.channel.empty() ? "sip" : t.channel;
   j["resolution_due_base"] = format_rfc3339(t.resolution_base());
   j["extensions"] = t.extensions;
   j["office_since"] = opt_time(t.office_since);

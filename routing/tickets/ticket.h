@@ -32,7 +32,7 @@ struct Assignee {
 
 struct Ticket {
   std::string id;        ///< "SA-20261129-000042": [A-Za-z0-9-]+
-  std::string call_id;   ///< the call that opened it ("" when opened by hand)
+  std::string call_id;   ///< the call that opened it ("hand:<contact id>" when an agent opened it by hand)
   std::string caller;    ///< full number: stored, never logged or listed in full
   std::string category, request_type, urgency;
   double confidence = 0;
@@ -62,6 +62,12 @@ struct Ticket {
 
   // ---- issue 5: the policy that applied, pauses, extensions, the office's clock, merges ----
   std::string policy_version;      ///< SlaPolicy::version() of the policy that computed the deadlines
+  /// The office hours that counted its working-hour limits (Deadlines::business_hours, e.g.
+  /// "152502: 08:00-12:00 15:00-18:30"); "" when its rule has no limit in working hours.
+  std::string business_hours;
+  /// How the contact came when an agent opened it by hand (POST /api/v1/tickets): phone (a call that
+  /// did not come through SIP), walk_in, web, letter, other; "" = a SIP call (the API says "sip").
+  std::string channel;
   Instant resolution_due_base{};   ///< the policy's resolution deadline, before pauses and extensions
                                    ///< (epoch = same as resolution_due: a record from before issue 5)
   std::optional<Instant> paused_since;  ///< waiting_on_caller since: the resolution clock is paused

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "routing/common/mask.h"
 #include "routing/common/time_format.h"
@@ -52,8 +53,22 @@ std::string label_field(const nlohmann::json& ev, const char* key, const std::ve
 
 // The policy's deadlines for `t`, keeping what the ticket's history added: pauses and extensions move
 // the resolution deadline; a reassigned office's clock counts from its own start.
+// A division code given through the API: "" (none), or 6, 9 or 12 digits; `known`: in the region table.
+void check_division(const std::string& region, const char* field, bool known) {
+  if (region.empty()) return;
+  if (region.find_first_not_of("0123456789") != std::string::npos ||
+      (region.size() != 6 && region.size() != 9 && region.size() != 12))
+    throw EventError(400, "bad_region", std::string(field) + " must be a 6, 9 or 12-digit division code", field);
+  if (known && !Regions::builtin().known(region))
+    throw EventError(400, "unknown_region", std::string(field) + " " + region + " is not a known division", field);
+}
+
+// The office that must act: the ticket's place, else the call's region hint. Its days off and office hours
+// count the deadlines (issue 5).
+std::string place_of(const Ticket& t) { return t.region_code.empty() ? t.region_hint : t.region_code; }
+
 void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
-  const std::string place = t.region_code.empty() ? t.region_hint : t.region_code;
+  const std::string place = place_of(t);
   const auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
   t.first_response_due = d.first_response_due;
   t.resolution_due_base = d.resolution_due;
@@ -61,6 +76,7 @@ void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
   t.provisional = d.provisional;
   t.sla_rule = d.rule;
   t.policy_version = d.policy_version;
+  t.business_hours = d.business_hours;
   if (t.office_since) {
     const auto od = policy.compute(*t.office_since, t.category, t.request_type, t.urgency, place);
     t.office_first_response_due = od.first_response_due;
@@ -128,77 +144,86 @@ TicketService::TicketService(TicketStore& store, const Clock& clock, std::shared
       instance_(std::move(instance)), public_url_(std::move(public_url)) {}
 
 Ticket TicketService::open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue) {
+  CallOpening o;
   const Instant now = clock_.now();
-  Ticket out;
-  bool joined = false;
-  bool known = false;
-  store_.transact([&](WriteTx& tx) {
-    if (!facts.call_id.empty()) {
-      if (auto same = tx.ticket_of_call(facts.call_id)) {  // the same call again (a new branch): no new count
-        out = *same;
-        known = true;
-        return;
-      }
+  store_.transact([&](WriteTx& tx) { open_in(tx, facts, c, queue, now, o); });
+  opened(o);
+  return o.ticket;
+}
+
+void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classification& c, const std::string& queue,
+                            Instant now, CallOpening& o) {
+  Ticket& out = o.ticket;
+  bool& joined = o.joined;
+  bool& known = o.known;
+  joined = known = false;
+  if (!facts.call_id.empty()) {
+    if (auto same = tx.ticket_of_call(facts.call_id)) {  // the same call again (a new branch): no new count
+      out = *same;
+      known = true;
+      return;
     }
-    if (!facts.caller.empty()) {
-      if (auto open = tx.open_for_caller(facts.caller, c.category)) {
-        // 并单: a repeat call in the same category joins the caller's open ticket.
-        Ticket t = *open;
-        ++t.call_count;
-        if (tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2 &&
-            !one_of("repeat_caller", t.flags))
-          t.flags.push_back("repeat_caller");
-        for (const auto& f : c.flags)
-          if (!one_of(f, t.flags)) t.flags.push_back(f);
-        t.updated_at = now;
-        tx.put(t);
-        tx.link_call(facts.call_id, t.id, facts.caller, now);
-        tx.event(t.id, "call_joined", "system", "", {{"call_id", facts.call_id}}, now);
-        out = t;
-        joined = true;
-        return;
-      }
+  }
+  if (!facts.caller.empty()) {
+    if (auto open = tx.open_for_caller(facts.caller, c.category)) {
+      // 并单: a repeat call in the same category joins the caller's open ticket.
+      Ticket t = *open;
+      ++t.call_count;
+      if (tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2 &&
+          !one_of("repeat_caller", t.flags))
+        t.flags.push_back("repeat_caller");
+      for (const auto& f : c.flags)
+        if (!one_of(f, t.flags)) t.flags.push_back(f);
+      t.updated_at = now;
+      tx.put(t);
+      tx.link_call(facts.call_id, t.id, facts.caller, now);
+      tx.event(t.id, "call_joined", "system", "", {{"call_id", facts.call_id}}, now);
+      out = std::move(t);
+      joined = true;
+      return;
     }
-    Ticket t;
-    const auto day = shanghai_date(now);
-    char id[64];
-    std::snprintf(id, sizeof id, "%s-%04d%02u%02u-%06lld", instance_.c_str(), int(day.year()), unsigned(day.month()),
-                  unsigned(day.day()), static_cast<long long>(tx.next_sequence("ticket")));
-    t.id = id;
-    t.call_id = facts.call_id;
-    t.caller = facts.caller;
-    t.category = c.category;
-    t.request_type = c.request_type;
-    t.urgency = c.urgency;
-    t.confidence = c.confidence;
-    t.reasons = nlohmann::json::array();
-    for (const auto& r : c.reasons)
-      t.reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
-    t.language = c.language;
-    t.ivr_digits = facts.ivr_digits;
-    t.asr_text = facts.asr_text;
-    t.region_hint = facts.region_hint;
-    t.queue = queue;
-    t.opened_at = now;
-    t.updated_at = now;
-    if (c.category == "hardship_report") t.flags.push_back("third_party_report");
-    for (const auto& f : c.flags)  // classifier priority flags (monitored_household); never the urgency
-      if (!one_of(f, t.flags)) t.flags.push_back(f);
-    if (!facts.caller.empty() && tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2)
-      t.flags.push_back("repeat_caller");
-    apply_policy(t, *policy_);
-    tx.put(t);
-    tx.link_call(facts.call_id, t.id, facts.caller, now);
-    tx.event(t.id, "opened", "system", "",
-             {{"call_id", facts.call_id}, {"category", t.category}, {"request_type", t.request_type},
-              {"urgency", t.urgency}, {"confidence", t.confidence}, {"sla_rule", t.sla_rule}},
-             now);
-    out = t;
-  });
-  if (known) return out;
-  engine_.track(out);
-  if (listener_) listener_(out, joined ? "changed" : "opened");
-  return out;
+  }
+  Ticket t;
+  const auto day = shanghai_date(now);
+  char id[64];
+  std::snprintf(id, sizeof id, "%s-%04d%02u%02u-%06lld", instance_.c_str(), int(day.year()), unsigned(day.month()),
+                unsigned(day.day()), static_cast<long long>(tx.next_sequence("ticket")));
+  t.id = id;
+  t.call_id = facts.call_id;
+  t.caller = facts.caller;
+  t.category = c.category;
+  t.request_type = c.request_type;
+  t.urgency = c.urgency;
+  t.confidence = c.confidence;
+  t.reasons = nlohmann::json::array();
+  for (const auto& r : c.reasons)
+    t.reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
+  t.language = c.language;
+  t.ivr_digits = facts.ivr_digits;
+  t.asr_text = facts.asr_text;
+  t.region_hint = facts.region_hint;
+  t.queue = queue;
+  t.opened_at = now;
+  t.updated_at = now;
+  if (c.category == "hardship_report") t.flags.push_back("third_party_report");
+  for (const auto& f : c.flags)  // classifier priority flags (monitored_household); never the urgency
+    if (!one_of(f, t.flags)) t.flags.push_back(f);
+  if (!facts.caller.empty() && tx.calls_since(facts.caller, now - std::chrono::hours(24)) >= 2)
+    t.flags.push_back("repeat_caller");
+  apply_policy(t, *policy_);
+  tx.put(t);
+  tx.link_call(facts.call_id, t.id, facts.caller, now);
+  tx.event(t.id, "opened", "system", "",
+           {{"call_id", facts.call_id}, {"category", t.category}, {"request_type", t.request_type},
+            {"urgency", t.urgency}, {"confidence", t.confidence}, {"sla_rule", t.sla_rule}},
+           now);
+  out = std::move(t);
+}
+
+void TicketService::opened(const CallOpening& o) {
+  if (o.known) return;
+  engine_.track(o.ticket);
+  if (listener_) listener_(o.ticket, o.joined ? "changed" : "opened");
 }
 
 void TicketService::dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<OutboxMessage>& sent) {
@@ -290,11 +315,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       const auto request_type = label_field(ev, "request_type", kRequestTypes);
       const auto urgency = label_field(ev, "urgency", kUrgencies);
       const auto region = text_field(ev, "region_code", 12);
-      if (!region.empty() && (region.find_first_not_of("0123456789") != std::string::npos ||
-                              (region.size() != 6 && region.size() != 9 && region.size() != 12)))
-        throw EventError(400, "bad_region", "region_code must be a 6, 9 or 12-digit division code", "region_code");
-      if (!region.empty() && !Regions::builtin().known(region))
-        throw EventError(400, "unknown_region", "region_code " + region + " is not a known division", "region_code");
+      check_division(region, "region_code", true);
       body["before"] = {{"category", t.category}, {"request_type", t.request_type}, {"urgency", t.urgency}};
       if (!category.empty()) t.category = category;
       if (!request_type.empty()) t.request_type = request_type;
@@ -307,6 +328,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       if (t.ladder.is_null()) t.ladder = engine_.ladder().snapshot();  // the ladder that applies from now on
       body["sla_rule"] = t.sla_rule;
       body["policy_version"] = t.policy_version;
+      if (!t.business_hours.empty()) body["business_hours"] = t.business_hours;
     } else if (type == "acknowledge") {
       t.status = "acknowledged";
       t.acknowledged_at = now;
@@ -360,7 +382,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
                              std::to_string(max_extensions_) + " (sla.max_extensions)",
                          "type", allowed);
       const Instant before = t.resolution_due;
-      const Instant after = policy_->add(before, *dur);
+      const Instant after = policy_->add(before, *dur, nullptr, place_of(t));
       const Millis moved = after - before;
       t.resolution_due = after;
       t.extended_total += moved;
@@ -626,7 +648,8 @@ nlohmann::json TicketService::recompute(const RecomputeRequest& req) {
           tx.put(n);
           if (!due_moved) continue;  // only the version or the provisional mark changed: no history entry
           tx.event(n.id, "recomputed", req.by, req.reason,
-                   {{"policy_version", n.policy_version}, {"sla_rule", n.sla_rule}, {"provisional", n.provisional},
+                   {{"policy_version", n.policy_version}, {"sla_rule", n.sla_rule}, {"business_hours", n.business_hours},
+                    {"provisional", n.provisional},
                     {"first_response_due", format_rfc3339(n.first_response_due)},
                     {"resolution_due", format_rfc3339(n.resolution_due)}},
                    now);
@@ -677,6 +700,128 @@ OutboxMessage TicketService::acknowledge_escalation(const std::string& message_i
   engine_.track(changed);
   if (listener_) listener_(changed, "changed");
   return out;
+}
+
+// ---- tickets opened by hand (POST /api/v1/tickets) ----
+
+namespace {
+const std::vector<std::string> kChannels = {"phone", "walk_in", "web", "letter", "other"};
+}  // namespace
+
+CallFacts HandOpening::facts() const {
+  CallFacts f;
+  f.caller = caller;
+  f.asr_text = text;
+  f.region_hint = region_code.empty() ? region_hint : region_code;  // the office that must act counts the time
+  f.language = language;
+  return f;
+}
+
+HandOpening hand_opening_from_json(const nlohmann::json& body) {
+  if (!body.is_object()) throw EventError(400, "bad_body", "the body must be a JSON object");
+  static const std::vector<std::string> keys = {"channel", "text", "category", "request_type", "urgency",
+                                                "caller", "region_code", "region_hint", "language", "by",
+                                                "note", "contact_id"};
+  for (const auto& [k, v] : body.items())
+    if (!one_of(k, keys)) {
+      std::string list;
+      for (const auto& e : keys) list += (list.empty() ? "" : ", ") + e;
+      throw EventError(400, "unknown_field", "unknown field '" + k + "' (the fields are " + list + ")", k);
+    }
+  HandOpening h;
+  h.channel = text_field(body, "channel", 16);
+  if (h.channel.empty())
+    throw EventError(400, "missing_field", "channel is required: phone, walk_in, web, letter or other", "channel");
+  if (!one_of(h.channel, kChannels))
+    throw EventError(400, "bad_field", "channel must be phone, walk_in, web, letter or other", "channel");
+  h.text = text_field(body, "text");
+  h.category = label_field(body, "category", kCategories);
+  h.request_type = label_field(body, "request_type", kRequestTypes);
+  h.urgency = label_field(body, "urgency", kUrgencies);
+  if (!h.labelled() && h.text.empty())
+    throw EventError(400, "missing_field",
+                     "text is required unless category, request_type and urgency are all given (it is classified "
+                     "for the labels left out)",
+                     "text");
+  h.caller = text_field(body, "caller", 32);
+  if (!h.caller.empty()) {
+    const auto digits = h.caller.substr(h.caller[0] == '+' ? 1 : 0);
+    if (digits.size() < 3 || digits.size() > 20 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw EventError(400, "bad_field", "caller must be a phone number: 3 to 20 digits, optionally after +", "caller");
+  }
+  h.region_code = text_field(body, "region_code", 12);
+  check_division(h.region_code, "region_code", true);
+  h.region_hint = text_field(body, "region_hint", 12);
+  check_division(h.region_hint, "region_hint", false);
+  h.language = text_field(body, "language", 4);
+  if (!h.language.empty() && h.language != "zh" && h.language != "mn")
+    throw EventError(400, "bad_field", "language must be zh or mn", "language");
+  h.by = text_field(body, "by", 200);
+  h.note = text_field(body, "note");
+  h.contact_id = text_field(body, "contact_id", 64);
+  if (!h.contact_id.empty() &&
+      h.contact_id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+          std::string::npos)
+    throw EventError(400, "bad_field", "contact_id must be 1 to 64 of A-Z a-z 0-9 . _ -", "contact_id");
+  return h;
+}
+
+Classification hand_labels(const HandOpening& h, const std::optional<Classification>& classified, bool ticketed) {
+  Classification c;
+  if (classified) {
+    c = *classified;
+  } else {
+    if (!h.labelled()) throw std::invalid_argument("hand_labels: labels missing and nothing classified");
+    c.language = h.language.empty() ? "zh" : h.language;
+  }
+  std::vector<Reason> agent;
+  for (const auto& [key, value, dst] : {std::tuple{"category", &h.category, &c.category},
+                                        std::tuple{"request_type", &h.request_type, &c.request_type},
+                                        std::tuple{"urgency", &h.urgency, &c.urgency}}) {
+    if (value->empty()) continue;
+    *dst = *value;
+    agent.push_back({"agent", "", std::string(key) + "=" + *value, "set by the agent who opened the ticket", 1.0});
+  }
+  if (h.labelled()) c.confidence = 1.0;  // the agent decided every label
+  c.reasons.insert(c.reasons.begin(), agent.begin(), agent.end());
+  if (c.category == "not_social_assistance") {
+    if (!h.category.empty())
+      throw EventError(422, "not_social_assistance",
+                       "not_social_assistance opens no ticket here: transfer the caller to the general 12345 line",
+                       "category");
+    if (!ticketed)
+      throw EventError(422, "not_social_assistance",
+                       "the text reads as not social assistance, which opens no ticket (as for a call); give "
+                       "category to open one anyway, or transfer the caller to the general 12345 line",
+                       "text");
+  }
+  return c;
+}
+
+TicketService::CallOpening TicketService::open_by_hand(const HandOpening& h, const Classification& labels) {
+  const Instant now = clock_.now();
+  CallOpening o;
+  store_.transact([&](WriteTx& tx) {
+    CallFacts f = h.facts();
+    f.call_id = "hand:" + (h.contact_id.empty() ? instance_ + "-" + std::to_string(tx.next_sequence("hand_contact"))
+                                                : h.contact_id);
+    open_in(tx, f, labels, "", now, o);  // the call path's opening: same ticket, same 并单
+    if (o.known) return;                 // the same contact again: nothing new
+    Ticket& t = o.ticket;
+    if (!o.joined) {
+      t.channel = h.channel;
+      if (!h.region_code.empty()) t.region_code = h.region_code;  // the place; still confirmed by the agent
+      if (!h.region_hint.empty()) t.region_hint = h.region_hint;
+      tx.put(t);  // the deadlines stand: they were counted on this place (facts().region_hint)
+    }
+    tx.event(t.id, "hand_opened", h.by, mask_numbers_in_text(h.note),
+             {{"channel", h.channel}, {"contact_id", f.call_id}, {"joined", o.joined}}, now);
+  });
+  opened(o);
+  if (!o.known)
+    spdlog::info("ticket {} {} by hand ({}) from {}", o.ticket.id, o.joined ? "joined" : "opened", h.channel,
+                 h.caller.empty() ? std::string("no number") : mask_number(h.caller));
+  return o;
 }
 
 }  // namespace assist

@@ -5,6 +5,7 @@
 // an append-only event row and any message it causes (dispatch 派单).
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -57,6 +58,38 @@ struct RecomputeRequest {
   std::string reason = "recompute";
 };
 
+/// A contact an agent opens a ticket for by hand (POST /api/v1/tickets; DESIGN "HTTP API"): a call that
+/// did not come through SIP, a walk-in, a web message or a letter. Labels left "" come from the call
+/// path's classifier; given ones are taxonomy ids.
+struct HandOpening {
+  std::string channel;     ///< phone | walk_in | web | letter | other
+  std::string text;        ///< what the caller said or wrote (stored as the ticket's asr_text); may be ""
+  std::string category, request_type, urgency;  ///< the agent's labels; "" = the classifier's
+  std::string caller;      ///< the caller's number ("" = none: no 并单); digits, optional leading +
+  std::string region_code; ///< the place of the trouble (6, 9 or 12-digit known division); "" = not yet known
+  std::string region_hint; ///< a hint such as the caller's registration (6, 9 or 12 digits); may be ""
+  std::string language;    ///< zh | mn; "" = zh
+  std::string by, note;    ///< who opened it (the agent), and a note for the history
+  std::string contact_id;  ///< the contact's own id (a retry with the same id opens nothing new); "" = made up
+  bool labelled() const { return !category.empty() && !request_type.empty() && !urgency.empty(); }
+  /// The facts the classifier reads (text, caller, language, region) as a call's would be.
+  CallFacts facts() const;
+};
+
+/// The body of POST /api/v1/tickets read and checked: an object with `channel` (required), `text`,
+/// `category`, `request_type`, `urgency` (taxonomy ids), `caller`, `region_code`, `region_hint`,
+/// `language`, `by`, `note`, `contact_id` ([A-Za-z0-9._-]{1,64}). `text` is required unless all three
+/// labels are given. Throws EventError(400, code, message, field) naming the first bad field; an
+/// unknown key is an error too (a misspelt label must not be silently ignored).
+HandOpening hand_opening_from_json(const nlohmann::json& body);
+
+/// The labels a hand-opened ticket gets: `classified` (the call path's classification of h.facts(); may
+/// be nullopt only when h.labelled()) with the agent's labels laid over it, each with an "agent" reason
+/// first; confidence 1 when the agent gave all three. The call's ticketing rule holds: not_social_assistance
+/// opens no ticket, so EventError(422, "not_social_assistance") when the agent gave that category, or the
+/// text was classified so and `ticketed` (the call path's decision: confident, Chinese, not unsure) is false.
+Classification hand_labels(const HandOpening& h, const std::optional<Classification>& classified, bool ticketed);
+
 class TicketService {
  public:
   using ChangeListener = std::function<void(const Ticket&, const std::string& what)>;
@@ -70,9 +103,31 @@ class TicketService {
   /// call_count). Durable when it returns. Throws StoreError when the store cannot commit.
   Ticket open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue);
 
+  /// What opening a call wrote: the ticket, and whether the call joined an open ticket (并单) or was
+  /// known already (the same Call-ID on a new branch: nothing written).
+  struct CallOpening {
+    Ticket ticket;
+    bool joined = false, known = false;
+  };
+  /// The write of open_for_call, for group commit (the call path): runs in `tx` with the call's moment
+  /// `now` as the opening instant, and fills `o` (reset first, so it may run again after a rollback).
+  /// Nothing is tracked or told until opened(o) after the commit.
+  void open_in(WriteTx& tx, const CallFacts& facts, const Classification& c, const std::string& queue, Instant now,
+               CallOpening& o);
+  /// After the commit of open_in: the ticket's timers start and listeners (board, SLA thread) are told.
+  void opened(const CallOpening& o);
+
   /// Applies an API event `{"type": ..., "by": ..., "note": ..., ...}` to ticket `id` and returns the
   /// updated ticket. Throws EventError (400/404/409) or StoreError.
   Ticket apply(const std::string& id, const nlohmann::json& event);
+
+  /// Opens a ticket for a contact that did not come through SIP (HandOpening), or joins the caller's open
+  /// ticket in the same category: the same code and 并单 rules as a call (open_in), in one transaction
+  /// with a `hand_opened` event (channel, contact id, who, whether it joined). `labels` is the call
+  /// path's classification of the text with the agent's labels laid over it. The contact is linked as
+  /// call "hand:<contact_id>" (the ticket's call_id when it opens one, for GET /api/v1/calls). A
+  /// contact_id seen before returns its ticket with `known` and writes nothing. Throws StoreError.
+  CallOpening open_by_hand(const HandOpening& h, const Classification& labels);
 
   /// A coordinator acknowledges escalation message `message_id` with `{"by", "responder", "eta"}`: the
   /// climb of that clock stops. Returns the message. Throws EventError (400/404/409).

@@ -3,7 +3,7 @@
 // limits and passes:  node ui.mjs --http PORT --sip PORT --dir TMPDIR [--shots DOCS_DIR]
 // Prints 'ok   name' / 'FAIL name: why' per check and ends with 'browser: N passed, N failed'.
 import { chromium } from "playwright-core";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -216,6 +216,27 @@ if (SHOTS) {
     await pane.screenshot({ path: join(SHOTS, "ticket-pane.png"), fullPage: true });
   });
 }
+
+await check("a stalled store shows on the board, and goes when the store commits again", async () => {
+  // another process holds the store's write lock: calls are redirected without ticket ids meanwhile
+  const holder = spawn("python3", ["-c",
+    "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1); c.execute('BEGIN IMMEDIATE');" +
+    " print('locked', flush=True); sys.stdin.read(); c.execute('ROLLBACK')", join(DIR, "assistline.db")],
+    { stdio: ["pipe", "pipe", "inherit"] });
+  try {
+    await new Promise((resolve, reject) => {
+      holder.stdout.once("data", resolve);
+      holder.once("exit", (code) => reject(new Error("lock holder exited " + code)));
+    });
+    await placeCall(DIBAO);
+    await board.waitForSelector("#alerts .alert:has-text('存储停滞')", { timeout: 10000 });
+    const text = await board.textContent("#alerts");
+    assert(/1 个来电的工单暂存内存/.test(text), "the pending count: " + text);
+  } finally {
+    holder.stdin.end();
+  }
+  await board.waitForSelector("#alerts .alert:has-text('存储停滞')", { state: "detached", timeout: 15000 });
+});
 
 await check("no script errors in the pages", async () => {
   assert(consoleErrors.length === 0, consoleErrors.join("; "));

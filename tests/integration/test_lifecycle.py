@@ -4,7 +4,7 @@ resume move the resolution deadline by the paused time), extensions and their li
 reassignment (the office's clock restarts, the ticket's does not; the new office's first-response
 breach escalates), merge, the resolution standard and the revisit, recompute through the API, the
 calendar warning (log once, metric, API), and `assistctl deadline`/`recompute` with a calendar folder."""
-import json, os, shutil, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time, urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 import harness
 from harness import *
@@ -161,6 +161,103 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
         shutil.rmtree(d, ignore_errors=True)
 
 
+@with_env
+def test_open_a_ticket_by_hand(env):
+    """POST /api/v1/tickets: a walk-in classified as a call is, the same caller's call joined (并单),
+    the contact found by its id, a bad body refused with its field, and the ticket dispatched on confirm."""
+    st, t = env.d.api("POST", "/api/v1/tickets", {"channel": "walk_in", "text": FIRE, "caller": "13955550001",
+                                                   "region_code": PLACE, "by": "坐席王", "note": "来访"})
+    assert st == 201, (st, t)
+    assert t["channel"] == "walk_in" and t["category"] == "temporary_assistance" and t["urgency"] == "critical", t
+    assert t["caller"] == "139****0001" and t["region_code"] == PLACE and t["confirmed"] is False, t
+    assert t["reasons"] and t["clocks"]["first_response"]["due"] == t["first_response_due"], t
+    assert "confirm" in t["allowed_events"] and t["policy_version"].startswith("p-"), t
+    st, same = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(t["call_id"], safe=""))
+    assert st == 200 and same["id"] == t["id"] and t["call_id"].startswith("hand:"), (st, same)
+    st, evs = env.d.api("GET", f"/api/v1/tickets/{t['id']}/events")
+    hand = [e for e in evs["events"] if e["type"] == "hand_opened"]
+    assert hand and hand[0]["by"] == "坐席王" and hand[0]["body"]["channel"] == "walk_in", evs
+    # the caller calls through SIP about the same thing: the call joins the hand-opened ticket
+    tid = env.call(caller="13955550001")
+    assert tid == t["id"], (tid, t["id"])
+    # and a SIP call's ticket is joined by a contact opened by hand: 200, not a new ticket
+    first = env.call(caller="13955550002")
+    st, j = env.d.api("POST", "/api/v1/tickets", {"channel": "phone", "text": FIRE, "caller": "13955550002",
+                                                   "contact_id": "pbx2-call-77"})
+    assert st == 200 and j["id"] == first and j["call_count"] == 2 and j["channel"] == "sip", (st, j)
+    st, again = env.d.api("POST", "/api/v1/tickets", {"channel": "phone", "text": FIRE, "caller": "13955550002",
+                                                       "contact_id": "pbx2-call-77"})
+    assert st == 200 and again["call_count"] == 2, ("a contact sent twice counted twice", again)
+    # bad bodies: the field at fault, nothing opened
+    for body, code, field in [({"text": FIRE}, "missing_field", "channel"),
+                              ({"channel": "walk_in"}, "missing_field", "text"),
+                              ({"channel": "walk_in", "text": FIRE, "urgency": "high"}, "bad_label", "urgency"),
+                              ({"channel": "walk_in", "text": FIRE, "region_code": "1501"}, "bad_region", "region_code"),
+                              ({"channel": "walk_in", "text": FIRE, "colour": "red"}, "unknown_field", "colour")]:
+        st, e = env.d.api("POST", "/api/v1/tickets", body)
+        assert st == 400 and e["error"]["code"] == code and e["error"]["field"] == field, (body, st, e)
+    st, e = env.d.api("POST", "/api/v1/tickets", {"channel": "web", "text": "请问这个月的水费怎么在网上交，交费网站打不开"})
+    assert st == 422 and e["error"]["code"] == "not_social_assistance", (st, e)
+    st, lst = env.d.api("GET", "/api/v1/tickets")
+    assert len(lst["tickets"]) == 2, [x["id"] for x in lst["tickets"]]
+    # the agent's labels, no text; confirmed, the office is told
+    st, n = env.d.api("POST", "/api/v1/tickets", {"channel": "letter", "category": "minimum_living_allowance",
+                                                   "request_type": "help", "urgency": "normal", "region_code": PLACE})
+    assert st == 201 and n["confidence"] == 1.0 and n["sla_rule"] == "first_response=1wd resolution=10wd", n
+    c = env.ev(n["id"], {"type": "confirm", "by": "agent-7"})
+    assert c["confirmed"] is True and c["assignee"]["name"] == "海拉尔东路街道协调员", c
+    wait_until(lambda: [b for b in env.hook.bodies() if b["kind"] == "dispatch" and b["ticket_id"] == n["id"]],
+               10, "the dispatch of the hand-opened ticket")
+
+
+def test_assistctl_deadline_per_region():
+    """Office hours and extra days off of the office's region, checked without a daemon: a config with a
+    banner's own hours (sla.business_hours) and a calendar folder with regions-2026.yaml. The region, the
+    hours and the days are invented for the test."""
+    d = tempfile.mkdtemp(prefix="assist-region-")
+    try:
+        cfg = os.path.join(d, "site.yaml")
+        open(cfg, "w").write(
+            "sla:\n"
+            "  limits:\n"
+            "    - {urgency: urgent, first_response: 2wh, resolution: 2wd}\n"
+            "    - {first_response: 1wd, resolution: 10wd}\n"
+            "  business_hours:\n"
+            "    \"152522\":\n"
+            "      hours: [\"08:30-12:00\", \"14:30-18:00\"]\n"
+            "      seasons: [{name: summer, from: \"05-01\", to: \"09-30\", hours: [\"08:00-12:00\", \"15:00-18:30\"]}]\n")
+        cal = os.path.join(d, "calendars")
+        os.mkdir(cal)
+        open(os.path.join(cal, "regions-2026.yaml"), "w").write(
+            "year: 2026\ndays:\n  - {region: \"152522\", date: 2026-07-15, name: 测试休息日}\n"
+            "  - {region: \"152522\", date: 2026-07-16, name: 测试休息日}\n")
+        base = [CTL, "--config", cfg, "deadline", "--opened", "2026-07-14T17:00:00+08:00", "--urgency", "urgent",
+                "--request-type", "help", "--calendar-dir", cal]
+        run_ctl = lambda extra: json.loads(subprocess.run(base + extra, capture_output=True, text=True, check=True).stdout)
+        city = run_ctl(["--region", "150102001"])
+        assert city["first_response_due"] == "2026-07-15T09:30:00+08:00", city
+        assert city["resolution_due"] == "2026-07-17T00:00:00+08:00" and city["regional_days_off"] == [], city
+        assert city["business_hours"] == "08:30-12:00 14:30-18:00", city
+        banner = run_ctl(["--region", "152522101"])
+        # summer hours 17:00-18:30, then 15 and 16 July closed: Friday 08:00 + 0.5 h; 2wd: Friday, Monday
+        assert banner["first_response_due"] == "2026-07-17T08:30:00+08:00", banner
+        assert banner["resolution_due"] == "2026-07-21T00:00:00+08:00", banner
+        assert banner["regional_days_off"] == ["2026-07-15 152522 测试休息日", "2026-07-16 152522 测试休息日"], banner
+        assert banner["business_hours"].startswith("152522: 08:30-12:00 14:30-18:00; summer 05-01..09-30"), banner
+        assert banner["policy_version"] == city["policy_version"], "one policy, two regions"
+        p = subprocess.run(base + ["--region", "15x"], capture_output=True, text=True)
+        assert p.returncode == 2 and "--region" in p.stderr, p.stderr
+        # a broken section names file, line and key, for the CLI and for the daemon's --check-config
+        open(cfg, "a").write("    \"1525\": {hours: [\"12:00-08:00\"]}\n")
+        p = subprocess.run(base, capture_output=True, text=True)
+        assert p.returncode == 2 and f"{cfg}:9: sla.business_hours.1525.hours[0]" in p.stderr, p.stderr
+        p = subprocess.run([harness.DAEMON, "--config", cfg, "--check-config"], capture_output=True, text=True)
+        assert p.returncode == 2 and f"{cfg}:9: sla.business_hours.1525.hours[0]" in p.stderr, p.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sys.exit(run([test_clocks_pause_resume_and_extend, test_return_reassign_restarts_the_office_clock,
-                  test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder]))
+                  test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder,
+                  test_open_a_ticket_by_hand, test_assistctl_deadline_per_region]))

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Durability under load: SIPp sends INVITEs (each from a new caller, so each opens a ticket), the daemon is
 killed with SIGKILL in the middle of the run, restarted on the same store; every ticket id that any 302
-carried exists after the restart (a ticket is durable before the 302 that names it leaves)."""
-import os, re, shutil, signal, subprocess, sys, tempfile, time
+carried exists after the restart (a ticket is durable before the 302 that names it leaves).
+
+A stalled store: another process holds the SQLite write lock, so nothing can commit. Calls are still
+redirected within the stall time (without X-Assist-Ticket), OPTIONS and /readyz answer 503 so the front
+proxy moves calls elsewhere, and when the lock goes the kept tickets are written and readiness returns."""
+import os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time, urllib.error, urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 import harness
 from harness import *
@@ -55,5 +59,90 @@ def test_sigkill_mid_run_loses_no_ticket_a_302_named():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def readyz(daemon):
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{daemon.http}/readyz", timeout=5).status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def metric(daemon, name):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{daemon.http}/metrics", timeout=5).read().decode()
+    for ln in text.splitlines():
+        if ln.startswith(name + " "):
+            return float(ln.split()[1])
+    raise AssertionError(f"metric {name} missing")
+
+
+def test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later():
+    d = tempfile.mkdtemp(prefix="assist-stall-")
+    config, sip, httpp = write_config(d, free_port())
+    daemon = Daemon(config, httpp, sip).start()
+    holder = None
+    try:
+        u = Udp(sip)
+        text = "想问一下低保申请"
+        raw, cid = invite(sip, u.local, caller="13900000001", text=text, digits="3")
+        code, h, _ = u.final(raw, cid)
+        assert code == 302 and h1(h, "x-assist-ticket"), f"a healthy store: 302 with a ticket id, got {code} {h}"
+
+        # another process takes the store's write lock (BEGIN IMMEDIATE) and keeps it
+        holder = sqlite3.connect(os.path.join(d, "assistline.db"), isolation_level=None, timeout=1)
+        holder.execute("BEGIN IMMEDIATE")
+        stalled_calls = []
+        t0 = time.time()
+        raw, cid2 = invite(sip, u.local, caller="13900000002", text=text, digits="3")
+        code, h, _ = u.final(raw, cid2, timeout=3)
+        waited = time.time() - t0
+        assert code == 302, f"a call while the store is stalled must still be redirected, got {code}"
+        assert not h1(h, "x-assist-ticket"), "no ticket id can be promised while the store cannot commit"
+        assert h1(h, "x-assist-category") == "minimum_living_allowance" and h1(h, "contact"), "still classified and routed"
+        assert waited < 1.5, f"the stalled call waited {waited:.2f} s (stall_ms is 250)"
+        stalled_calls.append(cid2)
+
+        st = readyz(daemon)
+        assert st == 503, f"/readyz while stalled: {st}"
+        raw, ocid = invite(sip, u.local, method="OPTIONS")
+        code, h, _ = u.final(raw, ocid)
+        assert code == 503 and h1(h, "retry-after"), f"OPTIONS while stalled: {code}"
+
+        # known stalled: further calls are redirected at once
+        for k in range(3):
+            t0 = time.time()
+            raw, c = invite(sip, u.local, caller=f"1390000001{k}", text=text, digits="3")
+            code, h, _ = u.final(raw, c)
+            assert code == 302 and not h1(h, "x-assist-ticket"), f"call {k} while stalled: {code}"
+            assert time.time() - t0 < 0.5
+            stalled_calls.append(c)
+        assert metric(daemon, "assist_store_stalled") == 1
+        assert metric(daemon, "assist_store_late_calls_total") == 4
+        assert metric(daemon, "assist_store_pending_calls") == 4
+        for c in stalled_calls:
+            st, _ = daemon.api("GET", "/api/v1/calls/" + c)
+            assert st == 404, f"not written yet: {st}"
+
+        # the store recovers: the kept tickets are written, readiness returns without a restart
+        holder.execute("ROLLBACK")
+        holder.close(); holder = None
+        wait_until(lambda: readyz(daemon) == 200, 15, "/readyz 200 after the lock went")
+        for c in stalled_calls:
+            st, body = daemon.api("GET", "/api/v1/calls/" + c)
+            assert st == 200, f"ticket of stalled call {c} not written after recovery: {st} {body}"
+        raw, ocid = invite(sip, u.local, method="OPTIONS")
+        code, _, _ = u.final(raw, ocid)
+        assert code == 200
+        raw, cid3 = invite(sip, u.local, caller="13900000003", text=text, digits="3")
+        code, h, _ = u.final(raw, cid3)
+        assert code == 302 and h1(h, "x-assist-ticket"), "after recovery, 302s carry ticket ids again"
+        log = open(os.path.join(d, "assistlined.log"), errors="replace").read()
+        assert "store: stalled" in log and "13900000002" not in log, "stall logged; caller numbers masked"
+    finally:
+        if holder is not None:
+            holder.close()
+        daemon.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run([test_sigkill_mid_run_loses_no_ticket_a_302_named])
+    run([test_sigkill_mid_run_loses_no_ticket_a_302_named,
+         test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later])

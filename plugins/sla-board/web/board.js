@@ -60,6 +60,15 @@ async function reload() {
   render();
 }
 
+// The call path's store (GET /api/v1/store): a stall means calls are redirected without ticket ids.
+let store = null;
+async function loadStore() {
+  try {
+    store = await getJson("/api/v1/store");
+  } catch (e) { store = null; }
+  render();
+}
+
 async function loadDead() {
   try {
     const r = await getJson("/api/v1/outbox?state=dead");
@@ -139,6 +148,8 @@ function render() {
   const alerts = [];
   const prov = all.filter((t) => t.provisional).length;
   if (prov) alerts.push(el("div", { class: "alert" }, `${prov} 张工单的期限为暂定（缺少工作日历年度文件，按周一至周五计算）`));
+  if (store && store.stalled) alerts.push(el("div", { class: "alert" },
+    `存储停滞：${store.pending_calls} 个来电的工单暂存内存，恢复后写入；这些来电已转接但未带工单号，本实例已对代理报告不可用`));
   const gaps = all.filter((t) => t.dispatch_gap).length;
   if (gaps) alerts.push(el("div", { class: "alert" }, `${gaps} 张工单已确认但未找到承办单位（名录缺口）`));
   $("alerts").replaceChildren(...alerts);
@@ -159,5 +170,7 @@ listen({
 });
 loadDead();
 setInterval(loadDead, 30000);
+loadStore();
+setInterval(loadStore, 5000);
 setInterval(render, 1000);
 render();

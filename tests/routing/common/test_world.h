@@ -88,7 +88,7 @@ struct World {
       : clock(at(kStart)),
         store(std::make_unique<SqliteTicketStore>(path)),
         config(default_config()),
-        policy(std::make_shared<SlaPolicy>(config.limits, WorkingDayCalendar::builtin())),
+        policy(std::make_shared<SlaPolicy>(config.limits, WorkingDayCalendar::builtin(), config.business_hours)),
         directory(std::move(dir)),
         engine(std::make_unique<EscalationEngine>(*store, clock, EscalationLadder(config.ladder, config.warning_at),
                                                   Directory(directory), kUrl)),

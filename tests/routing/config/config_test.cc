@@ -133,3 +133,47 @@ TEST_CASE("config: an unknown key's error names its own line and path", "[config
                     StartsWith("c.yaml:3: http.colour"));
   CHECK_THROWS_WITH(load_config_text("instance: SA\nescalaton: {}\n", "c.yaml"), StartsWith("c.yaml:2: escalaton"));
 }
+
+TEST_CASE("config: sla.business_hours by region, merged over the default", "[config][hours]") {
+  const Config d = assist::default_config();
+  CHECK(d.business_hours.entries().size() == 1);
+  CHECK(d.business_hours.for_region("150102001").describe() == "08:30-12:00 14:30-18:00");
+  const Config c = load_config_text(
+      "sla:\n"
+      "  business_hours:\n"
+      "    \"152522\":\n"
+      "      hours: [\"08:00-12:00\", \"14:30-18:00\"]\n"
+      "      seasons:\n"
+      "        - {name: summer, from: \"05-01\", to: \"09-30\", hours: [\"08:00-12:00\", \"15:00-18:30\"]}\n",
+      "c.yaml");
+  CHECK(c.business_hours.entries().size() == 2);  // a map: the default stays
+  CHECK(c.business_hours.describe_for("152522101") ==
+        "152522: 08:00-12:00 14:30-18:00; summer 05-01..09-30 08:00-12:00 15:00-18:30");
+  CHECK(c.business_hours.for_region("150102").describe() == "08:30-12:00 14:30-18:00");
+  const Config moved = load_config_text("sla:\n  business_hours:\n    default: {hours: [\"09:00-17:00\"]}\n", "c.yaml");
+  CHECK(moved.business_hours.for_region("150102").describe() == "09:00-17:00");
+}
+
+TEST_CASE("config: a bad sla.business_hours names file, line and key", "[config][hours]") {
+  using Catch::Contains;
+  using Catch::StartsWith;
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    \"152522\":\n      hours:\n        - \"08:00-12:00\"\n"
+                                     "        - \"11:00-18:00\"\n",
+                                     "c.yaml"),
+                    StartsWith("c.yaml:6: sla.business_hours.152522.hours[1]: ") && Contains("starts before the previous"));
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    default: {hours: [\"8:30-12\"]}\n", "c.yaml"),
+                    StartsWith("c.yaml:3: sla.business_hours.default.hours[0]: expected a window HH:MM-HH:MM"));
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    banner: {hours: [\"08:30-12:00\"]}\n", "c.yaml"),
+                    StartsWith("c.yaml:3: sla.business_hours.banner: ") && Contains("division-code prefix"));
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    \"1525\":\n      hours: [\"08:30-12:00\"]\n"
+                                     "      seasons: [{from: \"13-01\", to: \"09-30\", hours: [\"08:00-12:00\"]}]\n",
+                                     "c.yaml"),
+                    StartsWith("c.yaml:5: sla.business_hours.1525.seasons[0].from: expected a month and day MM-DD"));
+  // the schema: an unknown key, hours that are not a list
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    \"1525\":\n      hours: [\"08:30-12:00\"]\n"
+                                     "      lunch: 2h\n",
+                                     "c.yaml"),
+                    StartsWith("c.yaml:5: sla.business_hours.1525.lunch: unknown key"));
+  CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    \"1525\": {hours: \"08:30-12:00\"}\n", "c.yaml"),
+                    StartsWith("c.yaml:3: sla.business_hours.1525.hours"));
+}

@@ -224,3 +224,19 @@ TEST_CASE("duty: Directory copies share one table; replace reaches all", "[dispa
     CHECK_FALSE(d.coordinator("township", "150102001", at("2026-10-01T10:00:00+08:00")));
   }
 }
+
+TEST_CASE("duty: a township's own day off is an offday for its entries only", "[dispatch][duty][regional]") {
+  // invented for the test: township 150102001 closed Tuesday 2026-12-01
+  WorkingDayCalendar c = *WorkingDayCalendar::builtin();
+  c.load_regional_yaml("year: 2026\ndays:\n  - {region: \"150102001\", date: 2026-12-01, name: 测试}\n", "r.yaml");
+  const auto day_shift = person("白班", {window({"workdays"}, hm(8, 30), hm(17, 30))});
+  const auto duty_phone = person("值班电话", {window({"offdays"}, 0, 24 * 60)});
+  const auto elsewhere = person("别的街道白班", {window({"workdays"}, hm(8, 30), hm(17, 30))}, "coordinator", false,
+                                "150102002");
+  const Instant tue = at("2026-12-01T10:00:00+08:00");
+  CHECK_FALSE(on_duty(day_shift, tue, &c));
+  CHECK(on_duty(duty_phone, tue, &c));
+  CHECK(on_duty(elsewhere, tue, &c));
+  CHECK(on_duty(day_shift, tue, cal()));  // the national calendar alone: a working day
+  CHECK(on_duty(day_shift, at("2026-12-02T10:00:00+08:00"), &c));
+}

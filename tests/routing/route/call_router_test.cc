@@ -13,7 +13,7 @@ namespace {
 
 struct Router {
   World w;
-  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, *w.store};
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock};
   CallRouter::Plan plan(const std::string& text, const std::string& ivr = "", const std::string& lang = "") {
     CallFacts f = facts("c@pbx", "13812345678");
     f.asr_text = text;

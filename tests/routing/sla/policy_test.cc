@@ -184,3 +184,85 @@ TEST_CASE("SlaPolicy refuses an empty list and reports a ticket no rule matches"
   CHECK_THROWS_AS(p.compute(at("2026-03-02T10:00:00+08:00"), "care_services", "help", "normal", ""),
                   SlaError);
 }
+
+// ---- issue 5: time counted on the office that must act (its hours, its days off) ----
+
+namespace {
+
+// Invented for the tests: banner 152522 keeps summer hours and is closed 15-16 July 2026.
+assist::BusinessHoursTable banner_hours() {
+  return assist::business_hours_from_json(json::parse(R"({
+    "default": {"hours": ["08:30-12:00", "14:30-18:00"]},
+    "152522": {"hours": ["08:30-12:00", "14:30-18:00"],
+               "seasons": [{"name": "summer", "from": "05-01", "to": "09-30", "hours": ["08:00-12:00", "15:00-18:30"]}]}
+  })"));
+}
+
+std::shared_ptr<const assist::WorkingDayCalendar> banner_calendar() {
+  auto c = std::make_shared<assist::WorkingDayCalendar>(*assist::WorkingDayCalendar::builtin());
+  c->load_regional_yaml("year: 2026\ndays:\n  - {region: \"152522\", date: 2026-07-15, name: 测试}\n"
+                        "  - {region: \"152522\", date: 2026-07-16, name: 测试}\n",
+                        "regions-2026.yaml");
+  return c;
+}
+
+const json kHourLimits = json::parse(R"([
+  {"urgency": "urgent", "first_response": "2wh", "resolution": "3wd"},
+  {"first_response": "1wd", "resolution": "10wd"}
+])");
+
+}  // namespace
+
+TEST_CASE("policy: working hours count in the office's region, with its season", "[sla][policy][hours]") {
+  const SlaPolicy p(assist::limits_from_json(kHourLimits), assist::WorkingDayCalendar::builtin(), banner_hours());
+  const Instant tue_17 = at("2026-07-14T17:00:00+08:00");
+  const Deadlines banner = p.compute(tue_17, "temporary_assistance", "help", "urgent", "152522101001");
+  CHECK(fmt(banner.first_response_due) == "2026-07-15T08:30:00+08:00");  // 17:00-18:30, then 08:00 + 0.5 h
+  CHECK(banner.business_hours == "152522: 08:30-12:00 14:30-18:00; summer 05-01..09-30 08:00-12:00 15:00-18:30");
+  const Deadlines city = p.compute(tue_17, "temporary_assistance", "help", "urgent", "150102001001");
+  CHECK(fmt(city.first_response_due) == "2026-07-15T09:30:00+08:00");  // 17:00-18:00, then 08:30 + 1 h
+  CHECK(city.business_hours == "08:30-12:00 14:30-18:00");
+  const Deadlines none = p.compute(tue_17, "temporary_assistance", "help", "urgent", "");
+  CHECK(none.first_response_due == city.first_response_due);
+  // a rule with no limit in working hours records no hours
+  CHECK(p.compute(tue_17, "temporary_assistance", "help", "normal", "152522").business_hours.empty());
+  // extensions in working hours too
+  CHECK(fmt(p.add(tue_17, *assist::parse_duration("2wh"), nullptr, "152522")) == "2026-07-15T08:30:00+08:00");
+  CHECK(fmt(p.add(tue_17, *assist::parse_duration("2wh"))) == "2026-07-15T09:30:00+08:00");
+}
+
+TEST_CASE("policy: the region's extra days off are not counted", "[sla][policy][hours]") {
+  const SlaPolicy p(assist::limits_from_json(kHourLimits), banner_calendar(), banner_hours());
+  const Instant mon = at("2026-07-13T10:00:00+08:00");
+  const Deadlines banner = p.compute(mon, "minimum_living_allowance", "help", "normal", "152522101");
+  CHECK(fmt(banner.first_response_due) == "2026-07-15T00:00:00+08:00");
+  CHECK(fmt(banner.resolution_due) == "2026-07-30T00:00:00+08:00");  // 15 and 16 July skipped
+  const Deadlines city = p.compute(mon, "minimum_living_allowance", "help", "normal", "150102001");
+  CHECK(fmt(city.resolution_due) == "2026-07-28T00:00:00+08:00");
+  // working hours skip them as well: Tuesday 17:00 + 2wh -> Friday 17 July
+  CHECK(fmt(p.compute(at("2026-07-14T17:00:00+08:00"), "temporary_assistance", "help", "urgent", "152522")
+                .first_response_due) == "2026-07-17T08:30:00+08:00");
+  // an extension of 2wd from 24:00 of Tuesday 14 July: Friday 17 and Monday 20 in the banner
+  CHECK(fmt(p.add(at("2026-07-15T00:00:00+08:00"), *assist::parse_duration("2wd"), nullptr, "152522")) ==
+        "2026-07-21T00:00:00+08:00");
+  CHECK(fmt(p.add(at("2026-07-15T00:00:00+08:00"), *assist::parse_duration("2wd"))) == "2026-07-17T00:00:00+08:00");
+}
+
+TEST_CASE("policy: the version covers every region's hours and the regional days off", "[sla][policy][hours]") {
+  const auto limits = assist::limits_from_json(kHourLimits);
+  const auto builtin = assist::WorkingDayCalendar::builtin();
+  const SlaPolicy plain(limits, builtin);
+  // the config's default section is the built-in default: the same version as before regions existed
+  const SlaPolicy from_config(limits, builtin,
+                              assist::business_hours_from_json(json::parse(
+                                  R"({"default": {"hours": ["08:30-12:00", "14:30-18:00"]}})")));
+  CHECK(from_config.version() == plain.version());
+  const SlaPolicy regional(limits, builtin, banner_hours());
+  CHECK(regional.version() != plain.version());
+  auto other_hours = banner_hours();
+  other_hours.set("152523", assist::BusinessHours{});
+  CHECK(SlaPolicy(limits, builtin, other_hours).version() != regional.version());
+  CHECK(SlaPolicy(limits, banner_calendar(), banner_hours()).version() != regional.version());
+  CHECK(regional.compute(at("2026-07-14T17:00:00+08:00"), "temporary_assistance", "help", "urgent", "").policy_version ==
+        regional.version());
+}

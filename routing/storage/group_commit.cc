@@ -1,0 +1,200 @@
+#include "routing/storage/group_commit.h"
+
+#include <spdlog/spdlog.h>
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace assist {
+
+GroupCommitter::GroupCommitter(TicketStore& store, Options options) : store_(store), options_(options) {}
+
+GroupCommitter::~GroupCommitter() { stop(); }
+
+void GroupCommitter::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "assist-commit");
+    writer_loop();
+  });
+  watchdog_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "assist-stall");
+    watchdog_loop();
+  });
+}
+
+void GroupCommitter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  writer_cv_.notify_all();
+  watchdog_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (watchdog_.joinable()) watchdog_.join();
+  std::lock_guard lock(mu_);
+  if (!queue_.empty())
+    spdlog::error("store: stopping with {} call writes not committed (the store did not take them)", queue_.size());
+}
+
+bool GroupCommitter::submit(Job job) {
+  bool wake_writer = false, wake_watchdog = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || !started_ || queue_.size() >= options_.max_pending) {
+      ++stats_.refused;
+      return false;
+    }
+    queue_.push_back(Entry{std::move(job), Steady::now(), next_seq_++});
+    ++stats_.submitted;
+    wake_writer = writer_idle_ || (writer_gathering_ && queue_.size() >= options_.max_batch);
+    wake_watchdog = watchdog_idle_;
+    writer_idle_ = watchdog_idle_ = false;
+  }
+  // Under load the writer is busy committing and takes what gathered without being woken: no syscall.
+  if (wake_writer) writer_cv_.notify_one();
+  if (wake_watchdog) watchdog_cv_.notify_one();
+  return true;
+}
+
+bool GroupCommitter::healthy() const { return healthy_.load(std::memory_order_relaxed); }
+
+GroupCommitter::Stats GroupCommitter::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.pending = queue_.size();
+  return s;
+}
+
+void GroupCommitter::writer_loop() {
+  std::vector<Entry*> batch;
+  std::vector<Entry> finished;
+  auto last_fault_log = Steady::time_point{};
+  auto last_commit = Steady::time_point{};
+  std::uint64_t faults_unlogged = 0;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (queue_.empty()) {
+      if (stopping_) return;
+      writer_idle_ = true;
+      writer_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      writer_idle_ = false;
+      continue;
+    }
+    // Calls are arriving: let more gather, up to `window` after the oldest queued one.
+    if (options_.window.count() > 0 && !stopping_ && healthy_.load() && queue_.size() < options_.max_batch &&
+        Steady::now() - last_commit < options_.window) {
+      const auto until = queue_.front().submitted + options_.window;
+      writer_gathering_ = true;
+      writer_cv_.wait_until(lock, until, [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+      writer_gathering_ = false;
+    }
+    const bool last_try = stopping_;
+    // The front entries stay in the deque (push_back does not move them) while the batch commits.
+    batch.clear();
+    const std::size_t n = std::min(queue_.size(), options_.max_batch);
+    for (std::size_t i = 0; i < n; ++i) batch.push_back(&queue_[i]);
+    lock.unlock();
+
+    std::vector<std::exception_ptr> errors;
+    std::string fault;
+    try {
+      errors = store_.transact_batch(n, [&](std::size_t i, WriteTx& tx) { batch[i]->job.write(tx); });
+    } catch (const std::exception& e) {
+      fault = e.what();
+    }
+
+    lock.lock();
+    if (!fault.empty()) {
+      ++stats_.store_faults;
+      healthy_.store(false);
+      const auto now = Steady::now();
+      if (now - last_fault_log >= std::chrono::seconds(10)) {
+        spdlog::error("store: cannot commit {} queued call writes ({}); keeping them and trying again{}", queue_.size(),
+                      fault, faults_unlogged ? " (" + std::to_string(faults_unlogged) + " more failures not logged)" : "");
+        last_fault_log = now;
+        faults_unlogged = 0;
+      } else {
+        ++faults_unlogged;
+      }
+      if (last_try) return;
+      writer_cv_.wait_for(lock, options_.retry, [&] { return stopping_; });
+      continue;
+    }
+    last_commit = Steady::now();
+    ++stats_.batches;
+    stats_.largest_batch = std::max(stats_.largest_batch, n);
+    done_upto_ += n;
+    late_upto_ = std::max(late_upto_, done_upto_);
+    finished.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      finished.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    const std::size_t failed = std::count_if(errors.begin(), errors.end(), [](const auto& e) { return bool(e); });
+    stats_.committed += n - failed;
+    stats_.failed += failed;
+    const bool recovered = !healthy_.load();
+    // healthy again when nothing still queued has been told late
+    const bool none_late = late_upto_ <= done_upto_;
+    if (none_late) healthy_.store(true);
+    lock.unlock();
+    if (recovered && none_late) spdlog::warn("store: commits again; readiness restored");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (errors[i]) {
+        try {
+          std::rethrow_exception(errors[i]);
+        } catch (const std::exception& e) {
+          spdlog::error("store: a call write failed and was not written: {}", e.what());
+        } catch (...) {
+        }
+      }
+      if (finished[i].job.done) finished[i].job.done(errors[i]);
+    }
+    lock.lock();
+  }
+}
+
+void GroupCommitter::watchdog_loop() {
+  std::vector<std::function<void()>> lates;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    late_upto_ = std::max(late_upto_, done_upto_);
+    if (late_upto_ >= next_seq_) {  // every queued write is committed or already told late
+      watchdog_idle_ = true;
+      watchdog_cv_.wait(lock);
+      watchdog_idle_ = false;
+      continue;
+    }
+    const auto now = Steady::now();
+    const auto due = queue_[late_upto_ - done_upto_].submitted + options_.stall;
+    if (now < due) {
+      watchdog_cv_.wait_until(lock, due);
+      continue;
+    }
+    lates.clear();
+    while (late_upto_ < next_seq_) {
+      const Entry& e = queue_[late_upto_ - done_upto_];
+      if (e.submitted + options_.stall > now) break;
+      if (e.job.late) lates.push_back(e.job.late);
+      ++late_upto_;
+      ++stats_.late;
+    }
+    const bool first = healthy_.exchange(false);
+    const auto pending = queue_.size();
+    lock.unlock();
+    if (first)
+      spdlog::error("store: stalled, no commit within {} ms; calls are redirected without a ticket id and their "
+                    "tickets kept in memory ({} queued); not ready until it commits",
+                    options_.stall.count(), pending);
+    for (auto& f : lates) f();
+    lock.lock();
+  }
+}
+
+}  // namespace assist
