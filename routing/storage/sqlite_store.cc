@@ -334,16 +334,30 @@ bool store_at_fault(int code) {
   }
 }
 
+/// BEGIN IMMEDIATE (the write lock now, not at the first write); StoreError when it cannot be had.
+void begin(SQLite::Database& db, std::optional<SQLite::Transaction>& tx) {
+  try {
+    tx.emplace(db, SQLite::TransactionBehavior::IMMEDIATE);
+  } catch (const std::exception& e) {
+    throw StoreError(std::string("cannot begin a transaction: ") + e.what());
+  }
+}
+
+/// COMMIT, durable (synchronous=FULL) when it returns; StoreError when it fails.
+void commit(SQLite::Transaction& tx) {
+  try {
+    tx.commit();
+  } catch (const std::exception& e) {
+    throw StoreError(std::string("cannot commit: ") + e.what());
+  }
+}
+
 }  // namespace
 
 void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
   std::lock_guard lock(write_mu_);
   std::optional<SQLite::Transaction> tx;
-  try {
-    tx.emplace(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
-  } catch (const std::exception& e) {
-    throw StoreError(std::string("cannot begin a transaction: ") + e.what());
-  }
+  begin(*write_db_, tx);
   SqliteTx w(*write_db_, *stmts_);
   try {
     fn(w);  // an exception here rolls back in ~Transaction
@@ -352,11 +366,7 @@ void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
     throw;
   }
   stmts_->reset_all();
-  try {
-    tx->commit();
-  } catch (const std::exception& e) {
-    throw StoreError(std::string("cannot commit: ") + e.what());
-  }
+  commit(*tx);
 }
 
 std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
@@ -365,11 +375,7 @@ std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
   std::vector<std::exception_ptr> errors(count);
   for (;;) {  // once, or again without a write that threw
     std::optional<SQLite::Transaction> tx;
-    try {
-      tx.emplace(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
-    } catch (const std::exception& e) {
-      throw StoreError(std::string("cannot begin a transaction: ") + e.what());
-    }
+    begin(*write_db_, tx);
     SqliteTx w(*write_db_, *stmts_);
     bool rerun = false;
     for (std::size_t i = 0; i < count && !rerun; ++i) {
@@ -392,11 +398,7 @@ std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
     }
     if (rerun) continue;  // ~Transaction rolls back what the batch wrote; run it again without the failed one
     stmts_->reset_all();
-    try {
-      tx->commit();
-    } catch (const std::exception& e) {
-      throw StoreError(std::string("cannot commit: ") + e.what());
-    }
+    commit(*tx);
     return errors;
   }
 }

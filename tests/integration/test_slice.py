@@ -2,7 +2,7 @@
 """The first slice end to end against the real daemon: SIP over UDP and TCP (raw and SIPp), tickets in
 the API, confirm + dispatch, escalation township -> county to a webhook receiver, none for an
 acknowledged ticket, restart without a duplicate step, config errors, bad input."""
-import json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 
@@ -274,9 +274,11 @@ def test_assistctl_works_without_a_daemon():
     r = subprocess.run([CTL, "deadline", "--opened", "2026-09-30T10:00:00+08:00", "--urgency", "normal",
                         "--request-type", "help"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"first_response_due": "2026-10-09T00:00:00+08:00", "provisional": False,
-                                    "resolution_due": "2026-10-21T00:00:00+08:00",
-                                    "rule": "first_response=1wd resolution=10wd"}, r.stdout
+    out = json.loads(r.stdout)
+    assert re.fullmatch(r"p-[0-9a-f]{12}", out.pop("policy_version", "")), r.stdout
+    assert out == {"first_response_due": "2026-10-09T00:00:00+08:00", "provisional": False,
+                   "resolution_due": "2026-10-21T00:00:00+08:00",
+                   "rule": "first_response=1wd resolution=10wd"}, r.stdout
     r = subprocess.run([CTL, "deadline", "--opened", "2026-12-30T10:00:00+08:00", "--urgency", "normal",
                         "--request-type", "help"], capture_output=True, text=True)
     assert json.loads(r.stdout)["provisional"] is True and "provisional" in r.stderr
