@@ -33,6 +33,11 @@ namespace {
 constexpr int kDims = 3;  // category, request_type, urgency
 constexpr std::array<const char*, kDims> kDimNames = {"category", "request_type", "urgency"};
 constexpr size_t kMaxHits = 1024;
+constexpr size_t kMaxLabels = 12;  // the most labels of one dimension (categories)
+
+// Scores per dimension, indexed by label (only the first ids_of(d).size() are used): fixed arrays, so a call
+// copies the priors without allocating.
+using Scores = std::array<std::array<double, kMaxLabels>, kDims>;
 
 const std::vector<std::string>& ids_of(int dim) {
   return dim == 0 ? category_ids() : dim == 1 ? request_type_ids() : urgency_ids();
@@ -76,9 +81,12 @@ struct Classifier::Impl {
   Matcher matcher;
   std::vector<uint8_t> is_cue, is_neg;
   size_t max_cue_len = 0;
+  // The rules each pattern is a cue of: rules_of_cue[cue_rules_at[p], cue_rules_at[p + 1]) (indices into `rules`),
+  // so that a call looks only at the rules whose cues it found.
+  std::vector<uint32_t> cue_rules_at, rules_of_cue;
   int neg_window = 6;
   std::vector<Rule> rules;
-  std::array<std::vector<double>, kDims> priors;
+  Scores priors{};
   double confidence_scale = 1.0;
   double min_confidence = 0.6;
   std::string social_menu = "3", emergency = "3*1", mongolian_prefix = "9";
@@ -102,11 +110,11 @@ std::string Classifier::normalize(std::string_view text) const { return impl_->n
 
 size_t Classifier::memory_bytes() const {
   const auto& m = *impl_;
-  size_t n = sizeof(Impl) + m.matcher.memory_bytes() + m.norm.memory_bytes() + m.is_cue.capacity() + m.is_neg.capacity();
+  size_t n = sizeof(Impl) + m.matcher.memory_bytes() + m.norm.memory_bytes() + m.is_cue.capacity() + m.is_neg.capacity() +
+             (m.cue_rules_at.capacity() + m.rules_of_cue.capacity()) * sizeof(uint32_t);
   for (const auto& r : m.rules)
     n += sizeof(r) + r.id.capacity() + r.label.capacity() + r.clause.capacity() +
          (r.cues.capacity() + r.with.capacity() + r.unless.capacity()) * sizeof(int);
-  for (const auto& p : m.priors) n += p.capacity() * sizeof(double);
   return n;
 }
 
@@ -249,7 +257,8 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
       add_pattern(folded(w[i], "/negation/words/" + std::to_string(i)), -1, true);
   }
 
-  for (int d = 0; d < kDims; ++d) impl->priors[static_cast<size_t>(d)].assign(ids_of(d).size(), 0.0);
+  for (int d = 0; d < kDims; ++d)
+    if (ids_of(d).size() > kMaxLabels) throw std::logic_error("classify: kMaxLabels is smaller than the taxonomy");
   const auto& sc = v.at("scoring");
   impl->confidence_scale = sc.at("confidence_scale").get<double>();
   for (const auto& [dim, table] : sc.at("priors").items()) {
@@ -287,6 +296,16 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
     impl->rules.push_back(std::move(rule));
   }
   impl->matcher.build();
+  std::vector<std::vector<uint32_t>> of_cue(impl->matcher.size());
+  for (size_t k = 0; k < impl->rules.size(); ++k)
+    for (int c : impl->rules[k].cues)
+      if (of_cue[static_cast<size_t>(c)].empty() || of_cue[static_cast<size_t>(c)].back() != k)
+        of_cue[static_cast<size_t>(c)].push_back(static_cast<uint32_t>(k));
+  impl->cue_rules_at.assign(1, 0);
+  for (const auto& list : of_cue) {
+    impl->rules_of_cue.insert(impl->rules_of_cue.end(), list.begin(), list.end());
+    impl->cue_rules_at.push_back(static_cast<uint32_t>(impl->rules_of_cue.size()));
+  }
   return std::shared_ptr<const Classifier>(new Classifier(std::shared_ptr<const Impl>(std::move(impl)), nullptr));
 }
 
@@ -325,17 +344,19 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
   thread_local std::vector<Matcher::Hit> hits;
   thread_local std::vector<uint8_t> flags;
   thread_local std::vector<const Matcher::Hit*> negs;
+  thread_local std::vector<uint8_t> candidate;  // per rule: one of its cues was found (it may fire)
   text.clear();
   hits.clear();
   negs.clear();
   try {
     flags.assign(matcher.size(), 0);
+    candidate.assign(rules.size(), 0);
     norm.normalize_into(raw, text);
     matcher.find(text, hits, kMaxHits);
   } catch (const std::exception&) {  // bad_alloc only: classify what we have (nothing)
     hits.clear();
     text.clear();
-    if (flags.size() != matcher.size()) return out;
+    if (flags.size() != matcher.size() || candidate.size() != rules.size()) return out;
   }
 
   // Negation words and where they end.
@@ -372,15 +393,23 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
     for (size_t j = i + 1; j < hits.size() && hits[j].end <= h.begin + max_cue_len; ++j)
       if (hits[j].begin <= h.begin && hits[j].end >= h.end && hits[j].end - hits[j].begin > h.end - h.begin)
         hidden |= is_cue[static_cast<size_t>(hits[j].id)];
+    bool found = false;
     for (int d = 0; d < kDims; ++d) {
       if (!(dims & (1u << d)) || (hidden & (1u << d))) continue;
       flags[id] |= any_bit(d);
       if (!neg) flags[id] |= live_bit(d);
+      found = true;
     }
+    if (found)
+      for (uint32_t k = cue_rules_at[id]; k < cue_rules_at[id + 1]; ++k) candidate[rules_of_cue[k]] = 1;
   }
 
-  std::array<std::vector<double>, kDims> score = priors;
-  for (const auto& r : rules) {
+  // Which rules fire (a first pass, so that the reasons are allocated once).
+  thread_local std::vector<std::pair<const Rule*, int>> fired;  // rule, the cue that fired it
+  fired.clear();
+  for (size_t k = 0; k < rules.size(); ++k) {
+    if (!candidate[k]) continue;  // none of its cues has a live or any bit: it cannot fire
+    const Rule& r = rules[k];
     const uint8_t need = r.negatable ? live_bit(r.dim) : any_bit(r.dim);
     int cue = -1;
     for (int c : r.cues)
@@ -391,21 +420,28 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
       continue;
     if (std::any_of(r.unless.begin(), r.unless.end(), [&](int c) { return flags[static_cast<size_t>(c)] & kCond; }))
       continue;
-    score[static_cast<size_t>(r.dim)][static_cast<size_t>(r.label_index)] += r.weight;
-    out.reasons.push_back({r.id, matcher.pattern(cue), r.label, r.clause, r.weight});
+    fired.emplace_back(&r, cue);
   }
+  Scores score = priors;
+  out.reasons.reserve(fired.size() + 4);  // + safety, IVR emergency, social menu, monitoring list
+  for (const auto& [r, cue] : fired) {
+    score[static_cast<size_t>(r->dim)][static_cast<size_t>(r->label_index)] += r->weight;
+    out.reasons.push_back({r->id, matcher.pattern(cue), r->label, r->clause, r->weight});
+  }
+  const std::array<size_t, kDims> nlabels = {category_ids().size(), request_type_ids().size(), urgency_ids().size()};
 
   std::array<int, kDims> best{};
   for (int d = 0; d < kDims; ++d) {
     const auto& s = score[static_cast<size_t>(d)];
-    best[static_cast<size_t>(d)] = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
+    best[static_cast<size_t>(d)] =
+        static_cast<int>(std::max_element(s.begin(), s.begin() + nlabels[static_cast<size_t>(d)]) - s.begin());
   }
   // Safety: a critical or urgent call with any social-assistance evidence never goes to the general queue.
   const int general = static_cast<int>(category_ids().size()) - 1;  // not_social_assistance, last
   bool safety = false;
   if (best[0] == general && best[2] != 2) {
     const auto& cs0 = score[0];
-    const int sa = static_cast<int>(std::max_element(cs0.begin(), cs0.end() - 1) - cs0.begin());
+    const int sa = static_cast<int>(std::max_element(cs0.begin(), cs0.begin() + nlabels[0] - 1) - cs0.begin());
     if (cs0[static_cast<size_t>(sa)] >= 1.0) {
       best[0] = sa;
       safety = true;
@@ -430,7 +466,7 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
   const auto& cs = score[0];
   const double top = cs[static_cast<size_t>(best[0])];
   double second = 0;
-  for (size_t i = 0; i < cs.size(); ++i)
+  for (size_t i = 0; i < nlabels[0]; ++i)
     if (static_cast<int>(i) != best[0]) second = std::max(second, cs[i]);
   const double margin = std::max(0.0, top - second);
   out.confidence = std::clamp(margin / (margin + confidence_scale), 0.0, 1.0);

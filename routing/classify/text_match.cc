@@ -1,13 +1,12 @@
-// Normalization and Aho-Corasick matching (see text_match.h).
+// Normalization of texts and rule words (see text_match.h).
 #include "routing/classify/text_match.h"
 
 #include <algorithm>
-#include <deque>
+#include <array>
+#include <charconv>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
-#include <unordered_map>
-
-#include <cstdio>
 #include <unordered_map>
 
 #include <opencc/DictEntry.hpp>
@@ -16,46 +15,11 @@
 #include <opencc/opencc.h>
 #include <spdlog/spdlog.h>
 
+#include "routing/classify/utf8.h"
+
 namespace assist {
 
 namespace {
-
-// Decodes one UTF-8 code point at s[i]; returns its length, or 0 when the bytes are not valid UTF-8.
-size_t decode(std::string_view s, size_t i, char32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) { cp = b0; return 1; }
-  size_t len = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; min = 0x80; }
-  else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; min = 0x800; }
-  else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; min = 0x10000; }
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-void encode(char32_t cp, std::string& out) {
-  if (cp < 0x80) out += static_cast<char>(cp);
-  else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool is_space(char32_t c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x3000 || c == 0xA0 ||
@@ -69,20 +33,120 @@ bool is_punct(char32_t c) {
          (c >= 0xFE10 && c <= 0xFE6F) || c == 0xFF61 || c == 0xFF64;
 }
 
-}  // namespace
+constexpr int numeral_digit(char32_t c) {
+  switch (c) {
+    case U'零': case U'〇': return 0;
+    case U'一': return 1;
+    case U'二': case U'两': return 2;
+    case U'三': return 3;
+    case U'四': return 4;
+    case U'五': return 5;
+    case U'六': return 6;
+    case U'七': return 7;
+    case U'八': return 8;
+    case U'九': return 9;
+    case U'十': return 10;
+    case U'百': return 100;
+    case U'千': return 1000;
+    default: return -1;
+  }
+}
 
-void Normalizer::fold_into(std::string_view text, size_t max_bytes, std::string& out) {
+// Units after which a numeral run is a quantity the rules compare (time, age, temperature, money).
+bool numeral_unit(std::string_view rest) {
+  static constexpr std::string_view units[] = {"天", "日", "号", "岁", "度", "周", "个月", "个星期", "个礼拜", "年",
+                                               "小时", "个小时", "分钟", "点", "元", "块", "万", "多天", "多岁",
+                                               "多度", "多年", "来天", "夜"};
+  if (rest.size() < 3) return false;  // every unit starts with a 3-byte character
+  // Most text after a numeral is no unit (一个人, 一下): compare the first character's bytes before the rest.
+  for (const std::string_view u : units)
+    if (rest[0] == u[0] && rest[1] == u[1] && rest[2] == u[2] && rest.starts_with(u)) return true;
+  return false;
+}
+
+// 三十 -> 30, 二十五 -> 25, 十五 -> 15, 一百二 -> 120, 三四 -> 4 (a range: its upper end), 零 -> 0; -1 if odd.
+long numeral_value(const int* d, size_t count) {
+  bool has_mult = false;
+  for (size_t k = 0; k < count; ++k) has_mult |= d[k] >= 10;
+  if (!has_mult) return count == 0 ? -1 : d[count - 1];
+  long total = 0, cur = -1;
+  int last_mult = 10000;
+  for (size_t k = 0; k < count; ++k) {
+    const int v = d[k];
+    if (v < 10) {
+      cur = v;
+    } else {
+      if (v >= last_mult) return -1;
+      total += (cur < 0 ? 1 : cur) * v;
+      cur = -1;
+      last_mult = v;
+    }
+  }
+  if (cur > 0) total += last_mult >= 100 ? cur * (last_mult / 10) : cur;
+  return total;
+}
+
+// The code points numeral_at() reads (lead bytes E3-E7) that numeral_digit() knows, one bit each: most characters
+// of a text are tested, and a bit is cheaper than the switch.
+constexpr char32_t kNumeralFirst = 0x3000, kNumeralEnd = 0x8000;
+constexpr auto kNumeralBits = [] {
+  std::array<uint64_t, (kNumeralEnd - kNumeralFirst) / 64> bits{};
+  for (char32_t c = kNumeralFirst; c < kNumeralEnd; ++c)
+    if (numeral_digit(c) >= 0) bits[(c - kNumeralFirst) / 64] |= uint64_t{1} << ((c - kNumeralFirst) % 64);
+  return bits;
+}();
+
+// The numeral at s[i] (all are 3-byte characters), or -1; no full decode for the common case.
+// (零 U+96F6, lead byte E9, is never read as one here: 零下三十度 -> 零下30度.)
+inline int numeral_at(std::string_view s, size_t i) {
+  if (i + 3 > s.size()) return -1;
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 != 0xE3 && b0 != 0xE4 && b0 != 0xE5 && b0 != 0xE7) return -1;  // 〇 U+3007; others U+4E00-U+767E
+  const char32_t cp = (char32_t(b0 & 0x0F) << 12) | (char32_t(static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
+                      (static_cast<unsigned char>(s[i + 2]) & 0x3F);
+  const char32_t k = cp - kNumeralFirst;  // cp is in [kNumeralFirst, kNumeralEnd): lead bytes E3-E7
+  if (!(kNumeralBits[k / 64] >> (k % 64) & 1)) return -1;
+  return numeral_digit(cp);
+}
+
+// What folding saw in the text it kept, so that the later steps can skip their own pass over it: whether t2s
+// changes some character (TraditionalConverter::needs() of the folded text), and where the first character that
+// may be a Chinese numeral is (fold_numerals has nothing to do before it; npos: none).
+struct Folded {
+  bool traditional = false;
+  size_t first_numeral = std::string::npos;
+};
+
+// Normalizer::fold_into(), noting `Folded` on the way; `t2s` is the converter to ask, or null.
+Folded fold_scan(std::string_view text, size_t max_bytes, std::string& out, const TraditionalConverter* t2s) {
   if (text.size() > max_bytes) text = text.substr(0, max_bytes);
   // Folding never lengthens: every kept character is re-encoded in at most the bytes it came in.
   out.resize(text.size());
   char* const base = out.data();
   char* o = base;
+  Folded seen;
+  auto note = [&](char32_t cp) {  // a non-ASCII character about to be written at o
+    if (t2s && t2s->changes(cp)) seen.traditional = true;
+    if (seen.first_numeral == std::string::npos && numeral_digit(cp) >= 0)
+      seen.first_numeral = static_cast<size_t>(o - base);
+  };
   for (size_t i = 0; i < text.size();) {
     const auto b0 = static_cast<unsigned char>(text[i]);
     char32_t cp = 0;
     if (b0 >= 0x80) {
-      const size_t n = decode(text, i, cp);
+      const size_t n = utf8::decode(text, i, cp);
       if (n == 0) { ++i; continue; }  // invalid byte: dropped
+      // The common case, Chinese: from U+3040 up to the presentation forms there is no space, punctuation or
+      // full-width ASCII (is_space and is_punct test ranges outside it), so the character is kept as it came.
+      if (cp >= 0x3040 && cp < 0xFE10) {  // three bytes
+        note(cp);
+        o[0] = text[i];
+        o[1] = text[i + 1];
+        o[2] = text[i + 2];
+        o += 3;
+        i += 3;
+        continue;
+      }
       i += n;
       if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII
     } else {
@@ -106,6 +170,7 @@ void Normalizer::fold_into(std::string_view text, size_t max_bytes, std::string&
       if (o != base && o[-1] != kClauseMark) *o++ = kClauseMark;
       continue;
     }
+    note(cp);
     if (cp < 0x800) {
       *o++ = static_cast<char>(0xC0 | (cp >> 6));
       *o++ = static_cast<char>(0x80 | (cp & 0x3F));
@@ -121,6 +186,13 @@ void Normalizer::fold_into(std::string_view text, size_t max_bytes, std::string&
     }
   }
   out.resize(static_cast<size_t>(o - base));
+  return seen;
+}
+
+}  // namespace
+
+void Normalizer::fold_into(std::string_view text, size_t max_bytes, std::string& out) {
+  fold_scan(text, max_bytes, out, nullptr);
 }
 
 std::string Normalizer::fold(std::string_view text, size_t max_bytes) {
@@ -178,7 +250,7 @@ TraditionalConverter::TraditionalConverter() {
   auto range = [&](char32_t a, char32_t b) {
     for (char32_t c = a; c <= b; ++c) {
       cps.push_back(c);
-      encode(c, all);
+      utf8::encode(c, all);
       all += '\n';
     }
   };
@@ -193,7 +265,7 @@ TraditionalConverter::TraditionalConverter() {
     const size_t nl = conv.find('\n', pos);
     if (nl == std::string_view::npos) break;
     std::string mine;
-    encode(c, mine);
+    utf8::encode(c, mine);
     if (conv.substr(pos, nl - pos) != mine) bits_[c / 64] |= uint64_t{1} << (c % 64);
     pos = nl + 1;
   }
@@ -210,7 +282,7 @@ TraditionalConverter::TraditionalConverter() {
     for (const auto& e : *chars->GetLexicon()) {
       const std::string k = e->Key();
       char32_t cp = 0;
-      if (k.empty() || decode(k, 0, cp) != k.size()) { ok = false; break; }  // t2s's characters are single
+      if (k.empty() || utf8::decode(k, 0, cp) != k.size()) { ok = false; break; }  // t2s's characters are single
       const std::string v = e->GetDefault();
       if (v != k && cp < kTradLimit) bits_[cp / 64] |= uint64_t{1} << (cp % 64);  // beyond the ranges above
       t->chars.emplace(cp, v);
@@ -218,7 +290,7 @@ TraditionalConverter::TraditionalConverter() {
     for (const auto& e : *phrases->GetLexicon()) {
       const std::string k = e->Key();
       char32_t cp = 0;
-      const size_t n = k.empty() ? 0 : decode(k, 0, cp);
+      const size_t n = k.empty() ? 0 : utf8::decode(k, 0, cp);
       if (n == 0) { ok = false; break; }
       t->phrases[cp].emplace_back(k, e->GetDefault());
       if (cp < kTradLimit) t->phrase_first[cp / 64] |= uint64_t{1} << (cp % 64);
@@ -243,10 +315,10 @@ bool TraditionalConverter::needs(std::string_view text) const {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) { ++i; continue; }
     char32_t cp = 0;
-    const size_t n = decode(text, i, cp);
+    const size_t n = utf8::decode(text, i, cp);
     if (n == 0) { ++i; continue; }
     i += n;
-    if (cp < kTradLimit && (bits_[cp / 64] >> (cp % 64) & 1)) return true;
+    if (changes(cp)) return true;
   }
   return false;
 }
@@ -277,7 +349,7 @@ void TraditionalConverter::convert_into(std::string_view text, std::string& out)
       continue;
     }
     char32_t cp = 0;
-    const size_t n = decode(text, i, cp);
+    const size_t n = utf8::decode(text, i, cp);
     if (n == 0) { out += text[i++]; continue; }
     if (t.starts_phrase(cp)) {
       const auto& list = t.phrases.find(cp)->second;
@@ -315,93 +387,14 @@ std::string TraditionalConverter::convert(std::string_view text) const {
 
 namespace {
 
-int numeral_digit(char32_t c) {
-  switch (c) {
-    case U'零': case U'〇': return 0;
-    case U'一': return 1;
-    case U'二': case U'两': return 2;
-    case U'三': return 3;
-    case U'四': return 4;
-    case U'五': return 5;
-    case U'六': return 6;
-    case U'七': return 7;
-    case U'八': return 8;
-    case U'九': return 9;
-    case U'十': return 10;
-    case U'百': return 100;
-    case U'千': return 1000;
-    default: return -1;
-  }
-}
-
-// Units after which a numeral run is a quantity the rules compare (time, age, temperature, money).
-bool numeral_unit(std::string_view rest) {
-  static const char* units[] = {"天", "日", "号", "岁", "度", "周", "个月", "个星期", "个礼拜", "年", "小时", "个小时",
-                                "分钟", "点", "元", "块", "万", "多天", "多岁", "多度", "多年", "来天", "夜"};
-  for (const char* u : units)
-    if (rest.starts_with(u)) return true;
-  return false;
-}
-
-// 三十 -> 30, 二十五 -> 25, 十五 -> 15, 一百二 -> 120, 三四 -> 4 (a range: its upper end), 零 -> 0; -1 if odd.
-long numeral_value(const int* d, size_t count) {
-  bool has_mult = false;
-  for (size_t k = 0; k < count; ++k) has_mult |= d[k] >= 10;
-  if (!has_mult) return count == 0 ? -1 : d[count - 1];
-  long total = 0, cur = -1;
-  int last_mult = 10000;
-  for (size_t k = 0; k < count; ++k) {
-    const int v = d[k];
-    if (v < 10) {
-      cur = v;
-    } else {
-      if (v >= last_mult) return -1;
-      total += (cur < 0 ? 1 : cur) * v;
-      cur = -1;
-      last_mult = v;
-    }
-  }
-  if (cur > 0) total += last_mult >= 100 ? cur * (last_mult / 10) : cur;
-  return total;
-}
-
-// The numeral at s[i] (all are 3-byte characters), or -1; no full decode for the common case.
-inline int numeral_at(std::string_view s, size_t i) {
-  if (i + 3 > s.size()) return -1;
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 != 0xE3 && b0 != 0xE4 && b0 != 0xE5 && b0 != 0xE7) return -1;  // 〇 U+3007; others U+4E00-U+96F6
-  const char32_t cp = (char32_t(b0 & 0x0F) << 12) | (char32_t(static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
-                      (static_cast<unsigned char>(s[i + 2]) & 0x3F);
-  return numeral_digit(cp);
-}
-
-}  // namespace
-
-bool Normalizer::fold_numerals_into(std::string_view s, std::string& out) {
-  // First: is there any numeral run followed by a unit? Most texts have 一 (一个, 一下) and no quantity.
-  size_t first = std::string_view::npos;
-  for (size_t i = 0; i + 3 <= s.size() && first == std::string_view::npos;) {
+// Normalizer::fold_numerals_into() for a text with no numeral before byte `from` (a character boundary).
+bool fold_numerals_from(std::string_view s, size_t from, std::string& out) {
+  bool changed = false;
+  size_t copied = 0;  // s[0, copied) is in `out`
+  for (size_t i = from; i + 3 <= s.size();) {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0xE0) { ++i; continue; }
     if (numeral_at(s, i) < 0) { i += b >= 0xF0 ? 4 : 3; continue; }
-    size_t j = i;
-    while (numeral_at(s, j) >= 0) j += 3;
-    if (numeral_unit(s.substr(j))) first = i;
-    i = j;
-  }
-  if (first == std::string_view::npos) return false;
-  out.clear();
-  out.reserve(s.size());
-  out.append(s, 0, first);
-  for (size_t i = first; i < s.size();) {
-    if (numeral_at(s, i) < 0) {
-      const auto b = static_cast<unsigned char>(s[i]);
-      const size_t n = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-      const size_t m = std::min(n, s.size() - i);
-      out.append(s, i, m);
-      i += m;
-      continue;
-    }
     // a run of numerals
     int digits[6];
     size_t count = 0;
@@ -410,16 +403,26 @@ bool Normalizer::fold_numerals_into(std::string_view s, std::string& out) {
       if (count < 7) digits[count < 6 ? count : 5] = d, ++count;
     const long v = (count <= 6 && numeral_unit(s.substr(j))) ? numeral_value(digits, count) : -1;
     if (v >= 0 && !(count == 1 && digits[0] == 0)) {
+      if (!changed) {
+        out.clear();
+        out.reserve(s.size());
+        changed = true;
+      }
+      out.append(s, copied, i - copied);
       char buf[24];
-      const int len = std::snprintf(buf, sizeof buf, "%ld", v);
-      out.append(buf, static_cast<size_t>(len));
-    } else {
-      out.append(s, i, j - i);
+      const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+      out.append(buf, static_cast<size_t>(end - buf));
+      copied = j;
     }
     i = j;
   }
-  return true;
+  if (changed) out.append(s, copied);
+  return changed;
 }
+
+}  // namespace
+
+bool Normalizer::fold_numerals_into(std::string_view s, std::string& out) { return fold_numerals_from(s, 0, out); }
 
 std::string Normalizer::fold_numerals(std::string_view s) {
   std::string out;
@@ -434,18 +437,18 @@ Normalizer::~Normalizer() = default;
 Normalizer::Normalizer(Normalizer&&) noexcept = default;
 Normalizer& Normalizer::operator=(Normalizer&&) noexcept = default;
 
-// `out` = fold, t2s, numerals; `tmp` is scratch.
+// `out` = fold, t2s, numerals; `tmp` is scratch. One pass over the text unless it has traditional characters
+// or numerals: folding notes both, so neither step reads the text again to find out that it has nothing to do.
 void Normalizer::prepare_into(std::string_view text, std::string& out, std::string& tmp) const {
-  fold_into(text, max_bytes, out);
-  if (traditional) {
-    const auto& t2s = TraditionalConverter::instance();
-    if (t2s.needs(out)) {
-      tmp.clear();
-      t2s.convert_into(out, tmp);
-      out.swap(tmp);
-    }
+  const TraditionalConverter* t2s = traditional ? &TraditionalConverter::instance() : nullptr;
+  Folded seen = fold_scan(text, max_bytes, out, t2s);
+  if (seen.traditional) {
+    tmp.clear();
+    t2s->convert_into(out, tmp);
+    out.swap(tmp);
+    seen.first_numeral = 0;  // t2s may have written one (兩 -> 两)
   }
-  if (fold_numerals_into(out, tmp)) out.swap(tmp);
+  if (seen.first_numeral != std::string::npos && fold_numerals_from(out, seen.first_numeral, tmp)) out.swap(tmp);
 }
 
 std::string Normalizer::prepare(std::string_view text) const {
@@ -490,7 +493,7 @@ void Normalizer::normalize_into(std::string_view text, std::string& out) const {
   hits.clear();
   if (repl_ && repl_->size() > 0) repl_->find(s, hits, 4096);
   if (hits.empty()) {
-    out.assign(s);
+    out.swap(s);  // no copy: `s` is scratch, refilled by the next call
     return;
   }
   // leftmost-longest, non-overlapping (hits come ordered by end)
@@ -513,149 +516,6 @@ void Normalizer::normalize_into(std::string_view text, std::string& out) const {
     pos = h.end;
   }
   put(sv.substr(pos));
-}
-
-size_t Matcher::memory_bytes() const {
-  size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + delta_.capacity() * sizeof(delta_[0]) +
-             delta16_.capacity() * sizeof(delta16_[0]) +
-             row_node_.capacity() * sizeof(row_node_[0]);
-  for (const auto& nd : nodes_) n += nd.next.capacity() * sizeof(nd.next[0]);
-  for (const auto& p : patterns_) n += sizeof(p) + p.capacity();
-  return n;
-}
-
-int Matcher::add(std::string_view pattern) {
-  for (size_t i = 0; i < patterns_.size(); ++i)
-    if (patterns_[i] == pattern) return static_cast<int>(i);
-  int node = 0;
-  for (unsigned char b : pattern) {
-    int c = child(node, b);
-    if (c < 0) {
-      c = static_cast<int>(nodes_.size());
-      nodes_.emplace_back();
-      auto& nx = nodes_[static_cast<size_t>(node)].next;
-      nx.insert(std::lower_bound(nx.begin(), nx.end(), std::make_pair(b, 0),
-                                 [](const auto& a, const auto& v) { return a.first < v.first; }),
-                {b, c});
-    }
-    node = c;
-  }
-  const int id = static_cast<int>(patterns_.size());
-  patterns_.emplace_back(pattern);
-  nodes_[static_cast<size_t>(node)].out = id;
-  built_ = false;
-  return id;
-}
-
-int Matcher::child(int node, uint8_t b) const {
-  const auto& nx = nodes_[static_cast<size_t>(node)].next;
-  if (nx.size() < 8) {
-    for (const auto& [k, v] : nx)
-      if (k == b) return v;
-    return -1;
-  }
-  auto it = std::lower_bound(nx.begin(), nx.end(), std::make_pair(b, 0),
-                             [](const auto& a, const auto& v) { return a.first < v.first; });
-  return (it != nx.end() && it->first == b) ? it->second : -1;
-}
-
-void Matcher::build() {
-  std::deque<int> queue;
-  for (const auto& [b, c] : nodes_[0].next) {
-    nodes_[static_cast<size_t>(c)].fail = 0;
-    queue.push_back(c);
-  }
-  while (!queue.empty()) {
-    const int u = queue.front();
-    queue.pop_front();
-    for (const auto& [b, v] : nodes_[static_cast<size_t>(u)].next) {
-      int f = nodes_[static_cast<size_t>(u)].fail;
-      int t;
-      while ((t = child(f, b)) < 0 && f != 0) f = nodes_[static_cast<size_t>(f)].fail;
-      t = child(f, b);
-      auto& nv = nodes_[static_cast<size_t>(v)];
-      nv.fail = (t >= 0 && t != v) ? t : 0;
-      const auto& nf = nodes_[static_cast<size_t>(nv.fail)];
-      nv.dict = nf.out >= 0 ? nv.fail : nf.dict;
-      queue.push_back(v);
-    }
-  }
-  // Byte classes and the complete transition table, rows in breadth-first order (fail(u) is done before u).
-  cls_.fill(0);
-  nclasses_ = 1;
-  for (const auto& p : patterns_)
-    for (unsigned char b : p)
-      if (cls_[b] == 0) cls_[b] = static_cast<uint8_t>(nclasses_++);
-  const size_t n = nodes_.size();
-  if (n * nclasses_ >= (size_t{1} << 31)) throw std::length_error("classify: too many patterns for one automaton");
-  std::vector<int> order{0};
-  order.reserve(n);
-  for (size_t qi = 0; qi < order.size(); ++qi)
-    for (const auto& [b, c] : nodes_[static_cast<size_t>(order[qi])].next) order.push_back(c);
-  std::vector<uint32_t> row_of(n, 0);  // node -> row index
-  for (size_t r = 0; r < order.size(); ++r) row_of[static_cast<size_t>(order[r])] = static_cast<uint32_t>(r);
-  row_node_.assign(order.begin(), order.end());
-  auto entry = [&](int node) {
-    const auto& nd = nodes_[static_cast<size_t>(node)];
-    const uint32_t emits = (nd.out >= 0 || nd.dict >= 0) ? 1 : 0;
-    return (row_of[static_cast<size_t>(node)] * nclasses_) << 1 | emits;
-  };
-  delta_.assign(n * nclasses_, entry(0));
-  for (size_t r = 0; r < order.size(); ++r) {
-    const auto& nu = nodes_[static_cast<size_t>(order[r])];
-    uint32_t* row = &delta_[r * nclasses_];
-    if (r != 0) {
-      const uint32_t* frow = &delta_[static_cast<size_t>(row_of[static_cast<size_t>(nu.fail)]) * nclasses_];
-      std::copy(frow, frow + nclasses_, row);
-    }
-    for (const auto& [b, c] : nu.next) row[cls_[b]] = entry(c);
-  }
-  delta16_.clear();
-  if (n < 32768) {
-    delta16_.resize(delta_.size());
-    for (size_t k = 0; k < delta_.size(); ++k)
-      delta16_[k] = static_cast<uint16_t>(((delta_[k] >> 1) / nclasses_) << 1 | (delta_[k] & 1));
-    delta_.clear();
-    delta_.shrink_to_fit();
-  }
-  built_ = true;
-}
-
-template <class Step>
-void Matcher::scan(std::string_view text, std::vector<Hit>& out, size_t max_hits, Step step) const {
-  const uint8_t* const cls = cls_.data();
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  uint32_t e = 0;  // entry of the current state (see delta_ / delta16_)
-  for (size_t i = 0; i < size; ++i) {
-    int state = step(e, cls[p[i]]);
-    if (state < 0) [[likely]] continue;
-    for (int n = nodes_[static_cast<size_t>(state)].out >= 0 ? state : nodes_[static_cast<size_t>(state)].dict; n >= 0;
-         n = nodes_[static_cast<size_t>(n)].dict) {
-      const int id = nodes_[static_cast<size_t>(n)].out;
-      if (out.size() >= max_hits) return;
-      const auto len = static_cast<uint32_t>(patterns_[static_cast<size_t>(id)].size());
-      out.push_back({id, static_cast<uint32_t>(i + 1) - len, static_cast<uint32_t>(i + 1)});
-    }
-  }
-}
-
-void Matcher::find(std::string_view text, std::vector<Hit>& out, size_t max_hits) const {
-  if (!built_) return;
-  const uint32_t nc = nclasses_;
-  if (!delta16_.empty()) {
-    const uint16_t* const delta = delta16_.data();
-    scan(text, out, max_hits, [&](uint32_t& e, uint8_t c) {
-      e = delta[(e >> 1) * nc + c];
-      return (e & 1) ? row_node_[e >> 1] : -1;
-    });
-  } else {
-    const uint32_t* const delta = delta_.data();
-    scan(text, out, max_hits, [&](uint32_t& e, uint8_t c) {
-      e = delta[(e >> 1) + c];
-      return (e & 1) ? row_node_[(e >> 1) / nc] : -1;
-    });
-  }
 }
 
 }  // namespace assist

@@ -1,5 +1,5 @@
 #pragma once
-// Text normalization and multi-pattern matching for the classifier (rules: ops/rules/default.yaml).
+// Text normalization for the classifier (rules: ops/rules/default.yaml); the matching is in matcher.h.
 // Normalized text: valid UTF-8 only, full-width ASCII folded to half-width, ASCII letters lower-cased,
 // spaces dropped, punctuation collapsed to one clause mark '|', fillers removed, ASR homophones replaced.
 #include <array>
@@ -10,12 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "routing/classify/matcher.h"
+
 namespace assist {
 
 /// The clause separator that punctuation becomes; cues never contain it, negation never crosses it.
 inline constexpr char kClauseMark = '|';
-
-class Matcher;  // below
 
 /// Traditional -> simplified Chinese with OpenCC's t2s (Debian's libopencc; config /usr/share/opencc/t2s.json).
 /// Loaded once per process; when OpenCC or its data is missing, texts pass unchanged (logged once).
@@ -31,6 +31,11 @@ class TraditionalConverter {
   bool fast() const { return tables_ != nullptr; }
   /// True when some character of `text` (valid UTF-8) is traditional-only.
   bool needs(std::string_view text) const;
+  /// True when t2s changes the character `cp` on its own (what needs() asks of each character).
+  bool changes(char32_t cp) const {
+    const size_t word = cp / 64;
+    return word < bits_.size() && (bits_[word] >> (cp % 64) & 1);
+  }
   /// The simplified text (phrase-level conversion); `text` unchanged when unavailable.
   std::string convert(std::string_view text) const;
   /// Appends the simplified text to `out` (no allocation beyond `out`'s growth).
@@ -69,7 +74,7 @@ struct Normalizer {
   static std::string fold(std::string_view text, size_t max_bytes);
   /// Chinese numerals before a unit -> ASCII digits (part of prepare()).
   static std::string fold_numerals(std::string_view folded);
-  /// The same into `out` (replaced); false (and `out` untouched) when no numeral is followed by a unit.
+  /// The same into `out` (replaced); false (and `out` untouched) when there is nothing to change.
   static bool fold_numerals_into(std::string_view folded, std::string& out);
   /// fold() into `out` (replaced).
   static void fold_into(std::string_view text, size_t max_bytes, std::string& out);
@@ -85,49 +90,6 @@ struct Normalizer {
   void prepare_into(std::string_view text, std::string& out, std::string& tmp) const;
   std::unique_ptr<Matcher> repl_;
   std::vector<std::string> repl_to_;  // per pattern id
-};
-
-/// Aho-Corasick over bytes. Patterns are added, then build(); find() reports every occurrence.
-class Matcher {
- public:
-  /// Adds a pattern (non-empty) and returns its id; the same text twice gives the same id.
-  int add(std::string_view pattern);
-  void build();
-  size_t size() const { return patterns_.size(); }
-  const std::string& pattern(int id) const { return patterns_[static_cast<size_t>(id)]; }
-  size_t memory_bytes() const;
-
-  struct Hit {
-    int id;
-    uint32_t begin, end;  ///< byte offsets in the text
-  };
-  /// Every occurrence in `text`, in order of end offset; at most `max_hits` (the rest are dropped).
-  void find(std::string_view text, std::vector<Hit>& out, size_t max_hits) const;
-
- private:
-  struct Node {
-    std::vector<std::pair<uint8_t, int>> next;  // sorted by byte
-    int fail = 0;
-    int out = -1;   // pattern ending here
-    int dict = -1;  // nearest node along fail links with out >= 0
-  };
-  int child(int node, uint8_t b) const;
-  std::vector<Node> nodes_{Node{}};
-  // After build(): a complete automaton over byte classes (bytes that occur in no pattern share class 0), so
-  // find() is one table step a byte, with no failure-link walks. States are renumbered breadth-first (the
-  // shallow states every text visits share cache lines); an entry is (row offset of the target << 1) | 1 when
-  // the target has an output on its dictionary chain, so the hot loop reads one table and nothing else. With
-  // fewer than 32768 states the entries are 16-bit row numbers instead (half the cache footprint).
-  std::array<uint8_t, 256> cls_{};
-  uint32_t nclasses_ = 1;
-  std::vector<uint32_t> delta_;     // [row offset + class] -> (target row offset << 1) | emits
-  // The same table at half the size when there are fewer than 32768 states: (target row << 1) | emits.
-  std::vector<uint16_t> delta16_;
-  template <class Step>
-  void scan(std::string_view text, std::vector<Hit>& out, size_t max_hits, Step step) const;
-  std::vector<int32_t> row_node_;   // row index -> node (for outputs)
-  std::vector<std::string> patterns_;
-  bool built_ = false;
 };
 
 }  // namespace assist
