@@ -64,16 +64,19 @@ bool numeral_unit(std::string_view rest) {
   return false;
 }
 
-// 三十 -> 30, 二十五 -> 25, 十五 -> 15, 一百二 -> 120, 三四 -> 4 (a range: its upper end), 零 -> 0; -1 if odd.
+// 三十 -> 30, 二十五 -> 25, 十五 -> 15, 一百二 -> 120, 一百零五 -> 105 (a 零 gap: what follows is units),
+// 一千零五十 -> 1050, 三四 -> 4 (a range: its upper end), 零 -> 0; -1 if odd.
 long numeral_value(const int* d, size_t count) {
   bool has_mult = false;
   for (size_t k = 0; k < count; ++k) has_mult |= d[k] >= 10;
   if (!has_mult) return count == 0 ? -1 : d[count - 1];
   long total = 0, cur = -1;
   int last_mult = 10000;
+  bool zero_gap = false;  // a 零 after a multiplier: the digit after it is not shorthand (一百二 = 120)
   for (size_t k = 0; k < count; ++k) {
     const int v = d[k];
     if (v < 10) {
+      if (v == 0 && total > 0) zero_gap = true;
       cur = v;
     } else {
       if (v >= last_mult) return -1;
@@ -82,7 +85,7 @@ long numeral_value(const int* d, size_t count) {
       last_mult = v;
     }
   }
-  if (cur > 0) total += last_mult >= 100 ? cur * (last_mult / 10) : cur;
+  if (cur > 0) total += !zero_gap && last_mult >= 100 ? cur * (last_mult / 10) : cur;
   return total;
 }
 
@@ -97,7 +100,8 @@ constexpr auto kNumeralBits = [] {
 }();
 
 // The numeral at s[i] (all are 3-byte characters), or -1; no full decode for the common case.
-// (零 U+96F6, lead byte E9, is never read as one here: 零下三十度 -> 零下30度.)
+// (零 U+96F6, lead byte E9, is not read here: alone it is no number, 零下三十度 -> 零下30度; inside a number,
+// 一百零五, fold_numerals_from reads it with zero_inside().)
 inline int numeral_at(std::string_view s, size_t i) {
   if (i + 3 > s.size()) return -1;
   const auto b0 = static_cast<unsigned char>(s[i]);
@@ -107,6 +111,12 @@ inline int numeral_at(std::string_view s, size_t i) {
   const char32_t k = cp - kNumeralFirst;  // cp is in [kNumeralFirst, kNumeralEnd): lead bytes E3-E7
   if (!(kNumeralBits[k / 64] >> (k % 64) & 1)) return -1;
   return numeral_digit(cp);
+}
+
+// 零 (U+96F6: E9 9B B6) at s[i]: a numeral only inside a number, after a multiplier (一百零五).
+inline bool zero_inside(std::string_view s, size_t i) {
+  return i + 3 <= s.size() && static_cast<unsigned char>(s[i]) == 0xE9 && static_cast<unsigned char>(s[i + 1]) == 0x9B &&
+         static_cast<unsigned char>(s[i + 2]) == 0xB6;
 }
 
 // What folding saw in the text it kept, so that the later steps can skip their own pass over it: whether t2s
@@ -399,8 +409,11 @@ bool fold_numerals_from(std::string_view s, size_t from, std::string& out) {
     int digits[6];
     size_t count = 0;
     size_t j = i;
-    for (int d; (d = numeral_at(s, j)) >= 0; j += 3)
+    bool mult = false;  // 零 joins the run only after 十, 百, 千 or 万 (一百零五; not 三零二, a room number)
+    for (int d; (d = mult && zero_inside(s, j) ? 0 : numeral_at(s, j)) >= 0; j += 3) {
+      mult |= d >= 10;
       if (count < 7) digits[count < 6 ? count : 5] = d, ++count;
+    }
     const long v = (count <= 6 && numeral_unit(s.substr(j))) ? numeral_value(digits, count) : -1;
     if (v >= 0 && !(count == 1 && digits[0] == 0)) {
       if (!changed) {

@@ -84,6 +84,12 @@ TEST_CASE("noise: fillers, no punctuation, spaces", "[classify][noise]") {
 TEST_CASE("noise: Chinese and full-width digits before units are the same number", "[classify][noise]") {
   CHECK(assist::Normalizer::fold_numerals("两天前") == "2天前");
   CHECK(assist::Normalizer::fold_numerals("零下三十度") == "零下30度");
+  // 零 inside a number marks a gap: what follows it is units, not the shorthand of 一百二 (120)
+  CHECK(assist::Normalizer::fold_numerals("欠了一百零五天") == "欠了105天");
+  CHECK(assist::Normalizer::fold_numerals("一千零五十元") == "1050元");
+  CHECK(assist::Normalizer::fold_numerals("两千零二元") == "2002元");
+  CHECK(assist::Normalizer::fold_numerals("一百二十元") == "120元");
+  CHECK(assist::Normalizer::fold_numerals("三零二天") == "三零2天");  // digits read out, not a number: as before
   CHECK(assist::Normalizer::fold_numerals("二十五岁") == "25岁");
   CHECK(assist::Normalizer::fold_numerals("三四天") == "4天");
   CHECK(assist::Normalizer::fold_numerals("一个人") == "一个人");
