@@ -19,14 +19,9 @@
 #include "routing/sla/policy.h"
 #include "routing/storage/sqlite_store.h"
 #include "routing/tickets/ticket_service.h"
+#include "tests/routing/common/time_helpers.h"
 
 namespace assist::testing {
-
-inline Instant at(const char* rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  REQUIRE(t);
-  return *t;
-}
 
 inline constexpr const char* kPlace = "150102001001";  // 海拉尔东路街道, a community under it
 inline constexpr const char* kUrl = "http://hotline.test";

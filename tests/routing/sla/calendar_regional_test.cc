@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "routing/common/time_format.h"
+#include "tests/routing/common/time_helpers.h"
 #include "routing/sla/calendar.h"
 
 using namespace std::chrono;
@@ -16,15 +17,12 @@ using assist::Due;
 using assist::Instant;
 using assist::WorkingDayCalendar;
 
+using assist::testing::at;
+using assist::testing::due_text;
+
 namespace {
 
-Instant at(const char* rfc3339) {
-  const auto t = assist::parse_rfc3339(rfc3339);
-  REQUIRE(t);
-  return *t;
-}
 
-std::string due_text(const Due& d) { return assist::format_rfc3339(d.at); }
 
 // 152522 (a banner) closed Wednesday and Thursday 15-16 July 2026; all of league 1525 Friday 11 September.
 constexpr const char* kRegional2026 =

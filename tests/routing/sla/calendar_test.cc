@@ -9,21 +9,19 @@
 #include <string>
 
 #include "routing/common/time_format.h"
+#include "tests/routing/common/time_helpers.h"
 
 using namespace std::chrono;
 using assist::Due;
 using assist::Instant;
 using assist::WorkingDayCalendar;
 
+using assist::testing::at;
+using assist::testing::due_text;
+
 namespace {
 
-Instant at(const char* rfc3339) {
-  const auto t = assist::parse_rfc3339(rfc3339);
-  REQUIRE(t);
-  return *t;
-}
 
-std::string due_text(const Due& d) { return assist::format_rfc3339(d.at); }
 
 const WorkingDayCalendar& cal() { return *WorkingDayCalendar::builtin(); }
 

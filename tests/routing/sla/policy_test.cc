@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "routing/common/time_format.h"
+#include "tests/routing/common/time_helpers.h"
 
 using assist::Deadlines;
 using assist::Instant;
@@ -10,13 +11,11 @@ using assist::SlaError;
 using assist::SlaPolicy;
 using nlohmann::json;
 
+using assist::testing::at;
+using assist::testing::due_text;
+
 namespace {
 
-Instant at(const char* rfc3339) {
-  const auto t = assist::parse_rfc3339(rfc3339);
-  REQUIRE(t);
-  return *t;
-}
 
 // The default limits of DESIGN / call-taxonomy.md "Deadlines", first match wins.
 const json kDefaults = json::parse(R"([
