@@ -269,13 +269,11 @@ int main(int argc, char** argv) {
   };
   assist::Api api(tickets, *store, clock,
                   {[&] {
-                     // While the committer is stalled its own retries are the probe: a BEGIN here would
-                     // wait out the busy timeout behind the same lock.
+                     // Ready: taking calls, the committer not stalled, and the store writable now (a probe
+                     // that does not wait). Nothing here turns calls away: only start and stop set that.
                      const bool committing = committer.healthy();
-                     const bool writable = !committing || store->writable();
-                     store_ok = committing && writable;
-                     router.set_ready(writable && sip_server.bound());
-                     return router.ready();
+                     store_ok = committing && store->writable();
+                     return store_ok.load() && sip_server.bound() && router.ready();
                    },
                    metrics, classify_probe, reload_rules, [&](const std::string& id) { return outbox.retry(id); },
                    [&]() -> nlohmann::json {
@@ -283,7 +281,8 @@ int main(int argc, char** argv) {
                      return {{"stalled", !committer.healthy()}, {"pending_calls", g.pending},
                              {"late_calls", router.stalled_calls()}, {"batches", g.batches},
                              {"largest_batch", g.largest_batch}, {"faults", g.store_faults}};
-                   }});
+                   },
+                   [&] { return !committer.healthy(); }});
   assist::http::HttpServer http_server(http_io, config.http_host, config.http_port,
                                        [&](const assist::http::Request& r, const boost::asio::ip::address& a) {
                                          return api.handle(r, a);
@@ -321,8 +320,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   store_ok = store->writable();
-  router.set_ready(store_ok.load() && sip_server.bound());
+  if (!store_ok) spdlog::warn("store {} is not writable now: calls are redirected without ticket ids until it is",
+                              store->path());
   committer.start();
+  router.set_ready(sip_server.bound());  // the store's state is the committer's: a stall still takes calls
   sla.start();
   outbox.start();
   events.start();

@@ -295,6 +295,11 @@ http::Response Api::route(const http::Request& req) {
   if (parts.size() < 2 || parts[0] != "api" || parts[1] != "v1") return error(404, "not_found", "no such resource");
   const std::string resource = parts.size() > 2 ? parts[2] : "";
 
+  // A stalled store: a write would wait on it and hold the HTTP thread (the board, /readyz) meanwhile.
+  if (req.method() == beasthttp::verb::post && resource != "classify" && resource != "rules" &&
+      probes_.store_stalled && probes_.store_stalled())
+    return error(503, "store_stalled",
+                 "the store is stalled: nothing can be written now; try again when /readyz answers 200");
   if (resource == "classify" && parts.size() == 3) {
     // The same code as the call path (CallRouter::plan): labels, reasons, flags, whether it opens a ticket.
     if (method != beasthttp::verb::post) return error(405, "method", "POST only");

@@ -30,6 +30,8 @@ class Api {
     /// GET /api/v1/store: the call path's store (DESIGN "Storage"): {"stalled", "pending_calls",
     /// "late_calls", "batches", "largest_batch", "faults"}; the board shows a stall from it.
     std::function<nlohmann::json()> store_status;
+    /// True while the call path's store is stalled: API writes answer 503 at once instead of waiting.
+    std::function<bool()> store_stalled;
   };
   Api(TicketService& tickets, TicketStore& store, const Clock& clock, Probes probes);
 

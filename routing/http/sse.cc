@@ -42,14 +42,18 @@ const SseEvent& SseRing::push(std::string type, std::string data, std::function<
 }
 
 std::optional<std::vector<SseEvent>> SseRing::since(std::uint64_t last_seq) const {
-  if (last_seq > this->last_seq()) return std::nullopt;
-  // The ring holds seq (next_ - size) .. next_ - 1; the client needs last_seq + 1 onwards.
-  const std::uint64_t oldest = next_ - events_.size();
-  if (last_seq + 1 < oldest) return std::nullopt;
   std::vector<SseEvent> out;
-  for (const auto& e : events_)
-    if (e.seq > last_seq) out.push_back(e);
+  if (!each_since(last_seq, [&](const SseEvent& e) { out.push_back(e); })) return std::nullopt;
   return out;
+}
+
+bool SseRing::each_since(std::uint64_t last_seq, const std::function<void(const SseEvent&)>& fn) const {
+  if (last_seq > this->last_seq()) return false;
+  const std::uint64_t oldest = next_ - events_.size();
+  if (last_seq + 1 < oldest) return false;
+  for (const auto& e : events_)
+    if (e.seq > last_seq) fn(e);
+  return true;
 }
 
 std::string sse_type_for(const std::string& what) {
@@ -338,10 +342,8 @@ void SseHub::attach(tcp::socket socket, const Request& req, Response head) {
   first += "event: hello\ndata: " + hello.dump() + "\n\n";
   if (!last_id.empty()) {
     const auto seq = parse_last_event_id(last_id, epoch_);
-    const auto missed = seq ? ring_.since(*seq) : std::nullopt;
-    if (missed) {
-      for (const auto& e : *missed) first += format_sse(epoch_, e);
-    } else {
+    const bool caught_up = seq && ring_.each_since(*seq, [&](const SseEvent& e) { first += format_sse(epoch_, e); });
+    if (!caught_up) {
       const nlohmann::json why = {{"last_event_id", last_id},
                                   {"reason", "the events after it are no longer kept: reload"}};
       first += "event: resync\ndata: " + why.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";

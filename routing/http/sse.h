@@ -65,6 +65,9 @@ class SseRing {
   /// The events after `last_seq`, oldest first; nullopt when some of them were already dropped or
   /// `last_seq` is ahead of the newest (the client must reload instead).
   std::optional<std::vector<SseEvent>> since(std::uint64_t last_seq) const;
+  /// Calls `fn` on each event after `last_seq`, oldest first, in place (a ticket event made for one client
+  /// is kept made for the next); false, and no call, when since() would be nullopt.
+  bool each_since(std::uint64_t last_seq, const std::function<void(const SseEvent&)>& fn) const;
   std::uint64_t last_seq() const { return next_ - 1; }
   std::size_t size() const { return events_.size(); }
 

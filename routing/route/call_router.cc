@@ -79,42 +79,39 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   call->decision = std::move(d);
   call->done = std::move(done);
   call->at = clock_.now();
-  // Answered once: by the commit, or without a ticket id when the store is late.
-  auto answer_once = [this](Pending& c, const std::string& ticket_id) {
-    if (c.answered.exchange(true)) return;
-    answer(c.facts, c.plan, ticket_id, std::move(c.decision), c.done);
-  };
+  // Answered once: by the commit, or without a ticket id when the store is late. Whoever wins the
+  // exchange answers, and only the winner touches the plan.
   GroupCommitter::Job job;
   job.write = [this, call](WriteTx& tx) {
     tickets_svc_.open_in(tx, call->facts, call->plan.labels, call->plan.route.queue, call->at, call->opening);
   };
-  job.done = [this, call, answer_once](std::exception_ptr error) {
+  job.done = [this, call](std::exception_ptr error) {
     if (error) {
       ++store_failures_;
-      answer_once(*call, "");
+      if (!call->answered.exchange(true)) answer(call->facts, call->plan, "", std::move(call->decision), call->done);
       return;
     }
     ++tickets_;
     tickets_svc_.opened(call->opening);
-    if (call->answered.load()) {
-      spdlog::info("store: call {} ticket {} written after the store recovered", call->facts.call_id,
-                   call->opening.ticket.id);
+    if (call->answered.exchange(true)) {  // redirected without an id while the store was late
+      spdlog::debug("store: call {} ticket {} written after the store recovered", call->facts.call_id,
+                    call->opening.ticket.id);
       return;
     }
     keep_ticket_labels(call->opening.ticket, call->plan);
-    answer_once(*call, call->opening.ticket.id);
+    answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done);
   };
-  job.late = [this, call, answer_once] {
+  auto answer_late = [this, call] {
+    if (call->answered.exchange(true)) return;
     ++stalled_;
-    answer_once(*call, "");
+    answer(call->facts, call->plan, "", std::move(call->decision), call->done);
   };
   const bool stalled = !committer_->healthy();
-  if (stalled) job.late = nullptr;  // known stalled: answer now, below, without waiting for the watchdog
+  if (!stalled) job.late = answer_late;  // known stalled: answered now, below, without waiting for the watchdog
   if (!committer_->submit(std::move(job))) {
     // Nowhere to keep the ticket: 503 so the proxy tries another instance; nothing is lost.
     ++store_failures_;
-    spdlog::error("store: call {} refused with 503: {} call writes already queued", call->facts.call_id,
-                  committer_->stats().pending);
+    refused_log_.note(call->facts.call_id, committer_->stats().pending);
     sip::RedirectDecision busy;
     busy.status = 503;
     busy.retry_after = 5;
@@ -122,10 +119,19 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     call->done(std::move(busy));
     return;
   }
-  if (stalled) {
-    ++stalled_;
-    answer_once(*call, "");
-  }
+  if (stalled) answer_late();
+}
+
+void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pending) {
+  // the first refusal at once, then one line a 10 s with how many more: a flood must not flood the log
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu);
+  ++unlogged;
+  if (now - last < std::chrono::seconds(10)) return;
+  spdlog::error("store: call {} refused with 503 ({} refused since the last line): {} call writes already queued",
+                call_id, unlogged, pending);
+  unlogged = 0;
+  last = now;
 }
 
 void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p) {

@@ -7,6 +7,7 @@
 // not_social_assistance (confidence >= the rules' threshold), in Chinese, and not from the
 // social-assistance IVR menu; such a call goes to the general queue with no ticket.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -67,6 +68,14 @@ class CallRouter final : public sip::RedirectHandler {
   GroupCommitter* committer_;
   std::atomic<bool> ready_{false};
   std::atomic<std::uint64_t> calls_{0}, tickets_{0}, store_failures_{0}, stalled_{0};
+
+  /// The log of calls refused for a full queue, at most one line a 10 s.
+  struct RefusedLog {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point last{};
+    std::uint64_t unlogged = 0;
+    void note(const std::string& call_id, std::size_t pending);
+  } refused_log_;
 
   static void keep_ticket_labels(const Ticket& t, Plan& p);
   /// Adds X-Assist-* and Priority to the 302, logs the call (caller masked) and calls `done`.

@@ -76,6 +76,7 @@ void GroupCommitter::writer_loop() {
   std::vector<Entry> finished;
   auto last_fault_log = Steady::time_point{};
   auto last_commit = Steady::time_point{};
+  std::uint64_t late_told_at_recovery = 0;  // stats_.late when the store last recovered
   std::uint64_t faults_unlogged = 0;
   std::unique_lock lock(mu_);
   for (;;) {
@@ -143,8 +144,13 @@ void GroupCommitter::writer_loop() {
     // healthy again when nothing still queued has been told late
     const bool none_late = late_upto_ <= done_upto_;
     if (none_late) healthy_.store(true);
+    const std::uint64_t late_written = stats_.late - late_told_at_recovery;
+    if (recovered && none_late) late_told_at_recovery = stats_.late;
     lock.unlock();
-    if (recovered && none_late) spdlog::warn("store: commits again; readiness restored");
+    if (recovered && none_late)
+      spdlog::warn("store: commits again; the tickets of the {} calls redirected without a ticket id while it was "
+                   "stalled are written; readiness restored",
+                   late_written);
     for (std::size_t i = 0; i < n; ++i) {
       if (errors[i]) {
         try {

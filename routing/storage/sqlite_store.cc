@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include "routing/common/resources.h"
@@ -57,8 +58,12 @@ std::optional<OutboxMessage> one_message(SQLite::Database& db, const std::string
   return read_message(q);
 }
 
+// How long a write waits for another process's lock on the file before it fails (and the group committer
+// tries again): short, so a stalled store holds no thread long.
+constexpr int kWriteBusyMs = 1000;
+
 void configure(SQLite::Database& db) {
-  db.setBusyTimeout(5000);
+  db.setBusyTimeout(kWriteBusyMs);
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=FULL");
   // A group commit of a thousand tickets dirties a few MB: keep them in the page cache until COMMIT
@@ -251,6 +256,12 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
     migrate(*write_db_);
     stmts_ = std::make_unique<StatementCache>(*write_db_);
     if (path != ":memory:") {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) {
+        file_checked_ = true;
+        file_dev_ = st.st_dev;
+        file_ino_ = st.st_ino;
+      }
       read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
       read_db_->setBusyTimeout(5000);
       checkpoint_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
@@ -354,8 +365,21 @@ void commit(SQLite::Transaction& tx) {
 
 }  // namespace
 
+void SqliteTicketStore::check_file() const {
+  if (!file_checked_) return;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0 || st.st_dev != file_dev_ || st.st_ino != file_ino_)
+    throw StoreError("the store file " + path_ +
+                     " was removed or replaced while open: nothing is written into a file that is gone (restore it "
+                     "and restart)");
+}
+
 void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
-  std::lock_guard lock(write_mu_);
+  // A write that cannot have the store within half a second fails (StoreError, an API 503) rather than
+  // queue behind a commit stalled on the disk: the HTTP thread must go on answering.
+  std::unique_lock lock(write_mu_, std::chrono::milliseconds(500));
+  if (!lock.owns_lock()) throw StoreError("the store is busy: a commit has held it for 500 ms (a stalled disk?)");
+  check_file();
   std::optional<SQLite::Transaction> tx;
   begin(*write_db_, tx);
   SqliteTx w(*write_db_, *stmts_);
@@ -372,6 +396,7 @@ void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
 std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
     std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) {
   std::lock_guard lock(write_mu_);
+  check_file();
   std::vector<std::exception_ptr> errors(count);
   for (;;) {  // once, or again without a write that threw
     std::optional<SQLite::Transaction> tx;
@@ -577,7 +602,14 @@ bool SqliteTicketStore::writable() {
     // committer's to report, and a readiness probe must not wait behind it.
     std::unique_lock lock(write_mu_, std::try_to_lock);
     if (!lock) return true;
-    // BEGIN IMMEDIATE takes the write lock; the destructor rolls back without writing anything.
+    check_file();
+    // BEGIN IMMEDIATE takes the write lock (without waiting: a probe answers at once); the destructor
+    // rolls back without writing anything.
+    write_db_->setBusyTimeout(0);
+    struct Restore {
+      SQLite::Database& db;
+      ~Restore() { db.setBusyTimeout(kWriteBusyMs); }
+    } restore{*write_db_};
     SQLite::Transaction tx(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
     return true;
   } catch (const std::exception&) {

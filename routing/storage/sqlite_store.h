@@ -47,7 +47,7 @@ class SqliteTicketStore final : public TicketStore {
 
  private:
   std::string path_;
-  std::mutex write_mu_, read_mu_;
+  std::timed_mutex write_mu_, read_mu_;
   std::unique_ptr<SQLite::Database> write_db_, read_db_;
   std::unique_ptr<StatementCache> stmts_;  // the write connection's prepared statements
 
@@ -62,7 +62,13 @@ class SqliteTicketStore final : public TicketStore {
   bool checkpoint_wanted_ = false, checkpoint_stop_ = false;
   std::thread checkpointer_;
   SQLite::Database& reader() { return read_db_ ? *read_db_ : *write_db_; }
-  std::mutex& read_lock() { return read_db_ ? read_mu_ : write_mu_; }
+  std::timed_mutex& read_lock() { return read_db_ ? read_mu_ : write_mu_; }
+  // The file opened (device and inode): a store file removed or replaced under the daemon must not take
+  // commits that vanish with the process (SQLite would go on writing into the unlinked inode).
+  bool file_checked_ = false;
+  unsigned long long file_dev_ = 0, file_ino_ = 0;
+  /// Throws StoreError when `path_` no longer names the file opened.
+  void check_file() const;
 };
 
 }  // namespace assist

@@ -32,7 +32,7 @@ struct Assignee {
 
 struct Ticket {
   std::string id;        ///< "SA-20261129-000042": [A-Za-z0-9-]+
-  std::string call_id;   ///< the call that opened it ("hand:<contact id>" when an agent opened it by hand)
+  std::string call_id;   ///< the call that opened it ("hand <contact id>" when an agent opened it by hand)
   std::string caller;    ///< full number: stored, never logged or listed in full
   std::string category, request_type, urgency;
   double confidence = 0;

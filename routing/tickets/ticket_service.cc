@@ -803,7 +803,7 @@ TicketService::CallOpening TicketService::open_by_hand(const HandOpening& h, con
   CallOpening o;
   store_.transact([&](WriteTx& tx) {
     CallFacts f = h.facts();
-    f.call_id = "hand:" + (h.contact_id.empty() ? instance_ + "-" + std::to_string(tx.next_sequence("hand_contact"))
+    f.call_id = kHandContactPrefix + (h.contact_id.empty() ? instance_ + "-" + std::to_string(tx.next_sequence("hand_contact"))
                                                 : h.contact_id);
     open_in(tx, f, labels, "", now, o);  // the call path's opening: same ticket, same 并单
     if (o.known) return;                 // the same contact again: nothing new

@@ -90,6 +90,11 @@ HandOpening hand_opening_from_json(const nlohmann::json& body);
 /// text was classified so and `ticketed` (the call path's decision: confident, Chinese, not unsure) is false.
 Classification hand_labels(const HandOpening& h, const std::optional<Classification>& classified, bool ticketed);
 
+/// The prefix of a contact opened by hand where a call has its Call-ID ("hand web-4711"). A SIP Call-ID
+/// cannot hold a space (RFC 3261 §25.1 `word`; the parser refuses one with 400), so a hand contact and a
+/// call can never take each other's ticket for the same call.
+inline constexpr const char* kHandContactPrefix = "hand ";
+
 class TicketService {
  public:
   using ChangeListener = std::function<void(const Ticket&, const std::string& what)>;
@@ -125,7 +130,8 @@ class TicketService {
   /// ticket in the same category: the same code and 并单 rules as a call (open_in), in one transaction
   /// with a `hand_opened` event (channel, contact id, who, whether it joined). `labels` is the call
   /// path's classification of the text with the agent's labels laid over it. The contact is linked as
-  /// call "hand:<contact_id>" (the ticket's call_id when it opens one, for GET /api/v1/calls). A
+  /// call "hand <contact_id>" (kHandContactPrefix; the ticket's call_id when it opens one, for GET
+  /// /api/v1/calls). A
   /// contact_id seen before returns its ticket with `known` and writes nothing. Throws StoreError.
   CallOpening open_by_hand(const HandOpening& h, const Classification& labels);
 

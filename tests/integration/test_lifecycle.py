@@ -173,7 +173,7 @@ def test_open_a_ticket_by_hand(env):
     assert t["reasons"] and t["clocks"]["first_response"]["due"] == t["first_response_due"], t
     assert "confirm" in t["allowed_events"] and t["policy_version"].startswith("p-"), t
     st, same = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(t["call_id"], safe=""))
-    assert st == 200 and same["id"] == t["id"] and t["call_id"].startswith("hand:"), (st, same)
+    assert st == 200 and same["id"] == t["id"] and t["call_id"].startswith("hand "), (st, same)
     st, evs = env.d.api("GET", f"/api/v1/tickets/{t['id']}/events")
     hand = [e for e in evs["events"] if e["type"] == "hand_opened"]
     assert hand and hand[0]["by"] == "坐席王" and hand[0]["body"]["channel"] == "walk_in", evs

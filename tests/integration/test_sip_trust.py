@@ -3,7 +3,7 @@
 and opens nothing; the per-source rate limit (`sip.rate_limit`) drops and counts what is over it and
 recovers; a flood past capacity gets 503 with Retry-After (no ticket for it), retransmissions are shed, the
 memory stays bounded, and calls are redirected again once the flood stops, without a restart."""
-import os, re, shutil, socket, sys, tempfile, threading, time
+import os, re, shutil, signal, socket, sys, tempfile, threading, time
 sys.path.insert(0, os.path.dirname(__file__))
 import harness
 from harness import *
@@ -125,7 +125,9 @@ def test_per_source_rate_limit_drops_counts_and_recovers():
 
 def test_flood_past_capacity_gets_503_retry_after_and_recovers():
     # queue_delay_ms 20: anything that waited more than 20 ms in the socket queue is shed (a test setting;
-    # the default is 100 ms). Every call commits a ticket durably, so a burst of 3 000 INVITEs piles up.
+    # the default is 100 ms). The daemon is paused (SIGSTOP) while the first 1 500 INVITEs and 500
+    # retransmissions of them arrive, so they have all waited past it when it goes on: a backlog made for
+    # certain, whatever the machine's speed. Then 1 500 fresh ones, which must be taken.
     env = Env("  overload: {queue_delay_ms: 20, retry_after: 7}\n  rate_limit: {per_second: 0, burst: 1}\n")
     try:
         socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
@@ -152,11 +154,22 @@ def test_flood_past_capacity_gets_503_retry_after_and_recovers():
             s = socks[i % 4]
             raw, cid = invite(env.sip, s.getsockname(), caller=f"137{i:08d}", text=LOWBAO, digits="3")
             msgs.append((s, raw, cid))
-        for s, raw, cid in msgs:
+        env.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            for s, raw, cid in msgs[:1500]:
+                s.sendto(raw, ("127.0.0.1", env.sip))
+            for s, raw, cid in msgs[:500]:  # retransmissions, behind the burst: the first thing shed
+                s.sendto(raw, ("127.0.0.1", env.sip))
+            time.sleep(0.1)  # the daemon is stopped: this only ages the queue past queue_delay_ms
+        finally:
+            env.d.proc.send_signal(signal.SIGCONT)
+        def answered(code=None):
+            with lock:
+                return sum(1 for rs in got.values() if code is None or any(c == code for c, *_ in rs))
+        wait_until(lambda: answered() >= 1400, 10, "answers to the backlog")
+        for s, raw, cid in msgs[1500:]:
             s.sendto(raw, ("127.0.0.1", env.sip))
-        for s, raw, cid in msgs[:500]:  # retransmissions, behind the burst: the first thing shed
-            s.sendto(raw, ("127.0.0.1", env.sip))
-        time.sleep(4)
+        wait_until(lambda: answered(302) >= 1000, 20, "the fresh calls after the backlog redirected")
         stop[0] = True
         for t in threads: t.join(1)
         codes = {}

@@ -112,7 +112,7 @@ void check(const std::string& name) {
 }  // namespace
 
 #define RFC4475_CASE(n) \
-  TEST_CASE("RFC 4475 " #n, "[sip][rfc4475]") { check(#n); }
+  TEST_CASE("RFC 4475 " #n, "[sip][rfc4475][shared]") { check(#n); }
 RFC4475_CASE(badaspec)
 RFC4475_CASE(badbranch)
 RFC4475_CASE(baddate)

@@ -213,3 +213,17 @@ TEST_CASE("RFC 2543 fallback: no magic cookie, ACK matched on the INVITE's field
   REQUIRE(tx);
   CHECK(tx->state == TxState::confirmed);
 }
+
+TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand contacts' keys hold one)",
+          "[sip][parser]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  std::string raw = request("INVITE");
+  raw.replace(raw.find("Call-ID: call-1@test"), std::string("Call-ID: call-1@test").size(), "Call-ID: hand abc");
+  const auto r = p.handle(raw, peer, true, t0());
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(status_of(r.send[0].bytes) == 400);
+}

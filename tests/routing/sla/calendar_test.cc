@@ -207,7 +207,7 @@ std::string text(Ymd v) {
 }
 }  // namespace
 
-TEST_CASE("reference check against the shared holiday JSON, 2025-2026", "[sla][calendar][reference]") {
+TEST_CASE("reference check against the shared holiday JSON, 2025-2026", "[sla][calendar][reference][shared]") {
   std::map<std::string, bool> listed;  // date -> isOffDay
   for (const char* y : {"2025", "2026"}) {
     std::ifstream f(std::string(ASSIST_SHARED_DIR) + "/data/calendar-cn/" + y + ".json");
@@ -317,7 +317,7 @@ TEST_CASE("a broken calendar file is an error naming source, line and key", "[sl
                     Catch::StartsWith("b.yaml:1: year: 2026 is already loaded"));
 }
 
-TEST_CASE("the shipped files match the shared JSON one to one", "[sla][calendar][reference]") {
+TEST_CASE("the shipped files match the shared JSON one to one", "[sla][calendar][reference][shared]") {
   for (int y : {2025, 2026}) {
     std::ifstream f(std::string(ASSIST_SHARED_DIR) + "/data/calendar-cn/" + std::to_string(y) + ".json");
     REQUIRE(f.good());

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "routing/common/time_format.h"
 
@@ -124,4 +126,45 @@ TEST_CASE("store: list pages by id and skips terminal tickets", "[storage][sqlit
   TicketFilter resolved;
   resolved.statuses = {"resolved"};
   CHECK(s.list(resolved).size() == 1);
+}
+
+TEST_CASE("store: a store file removed while open takes no more writes (they would vanish with the process)",
+          "[storage][sqlite]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string file = (dir.path / "t.db").string();
+  SqliteTicketStore s(file);
+  s.transact([&](WriteTx& tx) { tx.put(ticket("SA-1")); });
+  CHECK(s.writable());
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  CHECK_THROWS_WITH(s.transact([&](WriteTx& tx) { tx.put(ticket("SA-2")); }),
+                    Catch::Contains("was removed or replaced"));
+  CHECK_THROWS_AS(s.transact_batch(1, [&](std::size_t, WriteTx& tx) { tx.put(ticket("SA-3")); }), StoreError);
+  CHECK_FALSE(s.writable());
+  // a new file at the same path is another store: still refused (its ids would repeat the old ones)
+  { SqliteTicketStore other(file); }
+  CHECK_THROWS_AS(s.transact([&](WriteTx& tx) { tx.put(ticket("SA-4")); }), StoreError);
+}
+
+TEST_CASE("store: a write waits at most half a second for a stalled commit, then fails", "[storage][sqlite]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string file = (dir.path / "t.db").string();
+  SqliteTicketStore s(file);
+  // a commit stalled inside the store: transact_batch holding the write lock while its write waits
+  std::promise<void> inside, release;
+  auto released = release.get_future().share();
+  std::thread stalled([&] {
+    s.transact_batch(1, [&](std::size_t, WriteTx&) {
+      inside.set_value();
+      released.wait();
+    });
+  });
+  inside.get_future().wait();
+  CHECK_THROWS_WITH(s.transact([&](WriteTx& tx) { tx.put(ticket("SA-9")); }), Catch::Contains("busy"));
+  CHECK(s.writable());  // a probe never waits behind it: the committer reports the stall
+  release.set_value();
+  stalled.join();
+  s.transact([&](WriteTx& tx) { tx.put(ticket("SA-9")); });
+  CHECK(s.get("SA-9"));
 }

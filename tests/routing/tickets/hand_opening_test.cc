@@ -37,7 +37,7 @@ TEST_CASE("hand: a walk-in opens a ticket with the agent's labels, unconfirmed l
   CHECK_FALSE(o.known);
   CHECK(t.id == "SA-20261130-000001");
   CHECK(t.channel == "walk_in");
-  CHECK(t.call_id == "hand:SA-1");
+  CHECK(t.call_id == "hand SA-1");
   CHECK(t.category == "temporary_assistance");
   CHECK(t.urgency == "critical");
   CHECK(t.confidence == 1.0);
@@ -56,10 +56,10 @@ TEST_CASE("hand: a walk-in opens a ticket with the agent's labels, unconfirmed l
   const auto ev = w.store->events(t.id).back();
   CHECK(ev["by"] == "坐席王");
   CHECK(ev["body"]["channel"] == "walk_in");
-  CHECK(ev["body"]["contact_id"] == "hand:SA-1");
+  CHECK(ev["body"]["contact_id"] == "hand SA-1");
   CHECK(ev["body"]["joined"] == false);
   // durable, found by its contact, shown with its channel; a SIP call's ticket says "sip"
-  REQUIRE(w.store->by_call("hand:SA-1"));
+  REQUIRE(w.store->by_call("hand SA-1"));
   CHECK(w.store->get(t.id)->channel == "walk_in");
   CHECK(to_api(t, w.clock.now())["channel"] == "walk_in");
   CHECK(to_api(w.open_critical("sip-1@pbx", "13800000001"), w.clock.now())["channel"] == "sip");
@@ -102,12 +102,27 @@ TEST_CASE("hand: a contact_id sent again opens nothing new", "[tickets][hand]") 
   HandOpening h = labelled();
   h.contact_id = "web-msg-4711";
   const auto first = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
-  CHECK(first.ticket.call_id == "hand:web-msg-4711");
+  CHECK(first.ticket.call_id == "hand web-msg-4711");
   const auto again = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
   CHECK(again.known);
   CHECK(again.ticket.id == first.ticket.id);
   CHECK(again.ticket.call_count == 1);
   CHECK(w.event_types(first.ticket.id) == std::vector<std::string>{"opened", "hand_opened"});
+}
+
+TEST_CASE("hand: a SIP Call-ID that looks like a hand contact's id takes neither's ticket", "[tickets][hand]") {
+  World w;
+  HandOpening h = labelled();
+  h.contact_id = "abc";
+  h.caller = "";  // no 并单 by caller: only the contact key could join them
+  const auto hand = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
+  // the old key form, and anything a SIP Call-ID can be (no space), is another call
+  const auto call = w.service->open_for_call(facts("hand:abc", ""), labels("temporary_assistance", "help", "urgent"),
+                                             "sa_urgent");
+  CHECK(call.id != hand.ticket.id);
+  CHECK(w.store->by_call("hand:abc")->id == call.id);
+  CHECK(w.store->by_call("hand abc")->id == hand.ticket.id);
+  // and the parser refuses a Call-ID with a space, so no call can reach "hand abc"
 }
 
 TEST_CASE("hand: the body is checked field by field", "[tickets][hand]") {
