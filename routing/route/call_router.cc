@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "routing/classify/loader.h"
+
 #include "routing/common/mask.h"
 
 namespace assist {
@@ -106,6 +111,17 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     ++stalled_;
     answer(call->facts, call->plan, "", std::move(call->decision), call->done);
   };
+  job.spill = [call] {  // the write as a line to redo after a restart (GroupCommitter::stop)
+    const auto& f = call->facts;
+    return nlohmann::json{{"call_id", f.call_id},         {"caller", f.caller},
+                          {"dialed", f.dialed},           {"ivr_digits", f.ivr_digits},
+                          {"asr_text", f.asr_text},       {"region_hint", f.region_hint},
+                          {"language", f.language},       {"transport", f.transport},
+                          {"labels", classification_json(call->plan.labels)},
+                          {"queue", call->plan.route.queue},
+                          {"at_ms", call->at.time_since_epoch().count()}}
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
   const bool stalled = !committer_->healthy();
   if (!stalled) job.late = answer_late;  // known stalled: answered now, below, without waiting for the watchdog
   if (!committer_->submit(std::move(job))) {
@@ -120,6 +136,52 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     return;
   }
   if (stalled) answer_late();
+}
+
+std::size_t CallRouter::replay_spilled(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return 0;
+  std::vector<std::string> kept;
+  std::size_t written = 0, number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.empty()) continue;
+    try {
+      const auto j = nlohmann::json::parse(line);
+      CallFacts f;
+      f.call_id = j.at("call_id").get<std::string>();
+      f.caller = j.at("caller").get<std::string>();
+      f.dialed = j.value("dialed", "");
+      f.ivr_digits = j.value("ivr_digits", "");
+      f.asr_text = j.value("asr_text", "");
+      f.region_hint = j.value("region_hint", "");
+      f.language = j.value("language", "");
+      f.transport = j.value("transport", "");
+      const Classification c = classification_from_json(j.at("labels"));
+      const Instant at{Millis(j.at("at_ms").get<std::int64_t>())};
+      tickets_svc_.open_for_call(f, c, j.at("queue").get<std::string>(), at);
+      ++written;
+    } catch (const std::exception& e) {
+      spdlog::error("store: {}:{}: a kept call ticket not written: {}", path, number, e.what());
+      kept.push_back(line);
+    }
+  }
+  in.close();
+  std::error_code ec;
+  if (kept.empty()) {
+    std::filesystem::remove(path, ec);
+  } else {  // only what is still owed stays, replaced whole (write, then rename)
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (const auto& l : kept) out << l << '\n';
+    }
+    std::filesystem::rename(tmp, path, ec);
+  }
+  if (written || !kept.empty())
+    spdlog::warn("store: {} call tickets kept by the previous run written from {}{}", written, path,
+                 kept.empty() ? "" : "; " + std::to_string(kept.size()) + " not written stay in it");
+  return written;
 }
 
 void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pending) {

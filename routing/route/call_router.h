@@ -45,6 +45,13 @@ class CallRouter final : public sip::RedirectHandler {
     return classifier_;
   }
 
+  /// Writes the call tickets a previous run could not commit and kept in `path` (the group committer's
+  /// spill file: one JSON line a call, its facts, labels, queue and moment). A call already in the store
+  /// (the same Call-ID) is not written twice. The file is removed when every line is written; lines that
+  /// cannot be (a bad line, the store refusing) stay in it and are logged with their line number. Returns
+  /// how many calls were written. Throws nothing.
+  std::size_t replay_spilled(const std::string& path);
+
   /// The decision for a call without I/O: the labels, whether it is ticketed, and the route.
   struct Plan {
     Classification labels;

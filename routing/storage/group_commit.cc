@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <vector>
@@ -38,8 +43,38 @@ void GroupCommitter::stop() {
   if (writer_.joinable()) writer_.join();
   if (watchdog_.joinable()) watchdog_.join();
   std::lock_guard lock(mu_);
-  if (!queue_.empty())
-    spdlog::error("store: stopping with {} call writes not committed (the store did not take them)", queue_.size());
+  if (queue_.empty()) return;
+  std::string lines;
+  std::size_t kept = 0;
+  for (const auto& e : queue_) {
+    if (!e.job.spill) continue;
+    lines += e.job.spill();
+    lines += '\n';
+    ++kept;
+  }
+  const std::size_t lost = queue_.size() - kept;
+  if (kept > 0 && !options_.spill_path.empty()) {
+    // appended and fsynced: the file is the only copy of these tickets
+    const int fd = ::open(options_.spill_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    for (std::size_t off = 0; ok && off < lines.size();) {
+      const auto n = ::write(fd, lines.data() + off, lines.size() - off);
+      if (n <= 0) ok = false;
+      else off += static_cast<std::size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    if (ok) {
+      spdlog::warn("store: stopping with {} call tickets not committed; kept in {}: they are written at the next "
+                   "start{}",
+                   kept, options_.spill_path, lost ? " (" + std::to_string(lost) + " other writes lost)" : "");
+      return;
+    }
+    spdlog::error("store: cannot keep {} call tickets in {}: {}", kept, options_.spill_path, std::strerror(err));
+  }
+  spdlog::error("store: stopping with {} call writes not committed (the store did not take them): lost",
+                queue_.size());
 }
 
 bool GroupCommitter::submit(Job job) {

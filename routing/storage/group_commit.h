@@ -32,6 +32,9 @@ class GroupCommitter {
     std::size_t max_batch = 1024;           ///< writes in one transaction at most
     std::size_t max_pending = 200000;       ///< queued writes at most (about 1 KB each): submit refuses past it
     std::chrono::milliseconds retry{200};   ///< wait before a batch the store refused is tried again
+    /// Where stop() keeps the writes the store did not take (JSON lines from each Job's `spill`, appended
+    /// and fsynced), for the next start to write; "" = nowhere (they are lost and counted in the log).
+    std::string spill_path;
   };
 
   /// One write. `write` runs on the writer thread inside the batch's transaction (see
@@ -44,6 +47,8 @@ class GroupCommitter {
     std::function<void(WriteTx&)> write;
     std::function<void(std::exception_ptr)> done;
     std::function<void()> late;
+    /// Optional: the write as one line of JSON (no newline) that can be redone after a restart.
+    std::function<std::string()> spill;
   };
 
   struct Stats {
@@ -60,7 +65,8 @@ class GroupCommitter {
   /// Starts the writer and watchdog threads.
   void start();
   /// Commits what is queued if the store takes it (one attempt), then stops the threads. Writes still
-  /// queued after that are lost with the process and logged with their count.
+  /// queued after that are appended to `spill_path` (those with a `spill`), else lost with the process;
+  /// either way the log says how many.
   void stop();
 
   /// Queues a write. False (and nothing queued, no callback called) when `max_pending` writes are queued

@@ -143,9 +143,10 @@ TicketService::TicketService(TicketStore& store, const Clock& clock, std::shared
     : store_(store), clock_(clock), policy_(std::move(policy)), directory_(std::move(directory)), engine_(engine),
       instance_(std::move(instance)), public_url_(std::move(public_url)) {}
 
-Ticket TicketService::open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue) {
+Ticket TicketService::open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue,
+                                   std::optional<Instant> at) {
   CallOpening o;
-  const Instant now = clock_.now();
+  const Instant now = at ? *at : clock_.now();
   store_.transact([&](WriteTx& tx) { open_in(tx, facts, c, queue, now, o); });
   opened(o);
   return o.ticket;

@@ -106,7 +106,9 @@ class TicketService {
 
   /// Opens a ticket for a call (or joins the caller's open ticket in the same category, incrementing
   /// call_count). Durable when it returns. Throws StoreError when the store cannot commit.
-  Ticket open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue);
+  /// `at`: the call's moment when it is not now (a call kept over a restart); default now.
+  Ticket open_for_call(const CallFacts& facts, const Classification& c, const std::string& queue,
+                       std::optional<Instant> at = std::nullopt);
 
   /// What opening a call wrote: the ticket, and whether the call joined an open ticket (并单) or was
   /// known already (the same Call-ID on a new branch: nothing written).

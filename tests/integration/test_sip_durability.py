@@ -152,6 +152,38 @@ def test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later(
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start():
+    d = tempfile.mkdtemp(prefix="assist-stall-stop-")
+    config, sip, httpp = write_config(d, free_port())
+    daemon = Daemon(config, httpp, sip).start()
+    holder = None
+    try:
+        holder = sqlite3.connect(os.path.join(d, "assistline.db"), isolation_level=None, timeout=1)
+        holder.execute("BEGIN IMMEDIATE")
+        u = Udp(sip)
+        cids = []
+        for k in range(3):
+            raw, c = invite(sip, u.local, caller=f"1390000020{k}", text="想问一下低保申请", digits="3")
+            code, h, _ = u.final(raw, c)
+            assert code == 302 and not h1(h, "x-assist-ticket"), code
+            cids.append(c)
+        assert daemon.stop() == 0
+        spill = os.path.join(d, "assistline.db.pending-calls.jsonl")
+        assert os.path.exists(spill) and len(open(spill).read().splitlines()) == 3, "the 3 kept tickets spilled"
+        holder.execute("ROLLBACK"); holder.close(); holder = None
+        daemon = Daemon(config, httpp, sip).start()
+        for c in cids:
+            st, t = daemon.api("GET", "/api/v1/calls/" + c)
+            assert st == 200, f"call {c}'s kept ticket not written at the next start: {st}"
+        assert not os.path.exists(spill), "the spill file is removed once written"
+    finally:
+        if holder is not None:
+            holder.close()
+        daemon.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run([test_sigkill_mid_run_loses_no_ticket_a_302_named,
-         test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later])
+         test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later,
+         test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start])

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "routing/route/call_router.h"
@@ -224,4 +225,62 @@ TEST_CASE("stalled store: the call is redirected without a ticket id, the ticket
     CHECK(t2->opened_at == called_at + std::chrono::seconds(30));
     CHECK(router.tickets_opened() == 2);
   }
+}
+
+TEST_CASE("stopping with a stalled store keeps the calls' tickets in the spill file; the next start writes them",
+          "[storage][group_commit][sip]") {
+  TempDb tmp;
+  const std::string spill = (tmp.dir / "pending.jsonl").string();
+  Instant called_at;
+  {
+    World w(full_directory(), tmp.path());
+    GroupCommitter gc(*w.store, {.stall = std::chrono::milliseconds(50), .spill_path = spill});
+    gc.start();
+    CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock,
+                      &gc};
+    router.set_ready(true);
+    LockHolder lock(tmp.path());
+    called_at = w.clock.now();
+    std::promise<sip::RedirectDecision> answered;
+    router.on_invite(facts("kept@pbx", "13900000021"), [&](sip::RedirectDecision d) { answered.set_value(d); });
+    auto f = answered.get_future();
+    REQUIRE(f.wait_for(kBound) == std::future_status::ready);
+    CHECK(f.get().status == 302);
+    gc.stop();  // the one last attempt meets the lock too
+    CHECK(open_tickets(w) == 0);
+  }
+  REQUIRE(std::filesystem::exists(spill));
+  {
+    World w(full_directory(), tmp.path());
+    w.clock.advance(std::chrono::hours(1));  // restarted later: the ticket keeps the call's moment
+    CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock};
+    CHECK(router.replay_spilled(spill) == 1);
+    CHECK_FALSE(std::filesystem::exists(spill));
+    const auto t = w.store->by_call("kept@pbx");
+    REQUIRE(t);
+    CHECK(t->opened_at == called_at);
+    CHECK(t->caller == "13900000021");
+    CHECK(router.replay_spilled(spill) == 0);  // nothing left to do
+  }
+}
+
+TEST_CASE("a spill file line that cannot be written stays in the file, the others are written",
+          "[storage][group_commit]") {
+  TempDb tmp;
+  const std::string spill = (tmp.dir / "pending.jsonl").string();
+  World w(full_directory(), tmp.path());
+  {
+    std::ofstream out(spill);
+    out << R"({"call_id":"a@pbx","caller":"13900000031","labels":{"category":"temporary_assistance","request_type":"help","urgency":"urgent"},"queue":"sa_urgent","at_ms":1796000000000})"
+        << "\n{not json\n"
+        << R"({"call_id":"a@pbx","caller":"13900000031","labels":{"category":"temporary_assistance","request_type":"help","urgency":"urgent"},"queue":"sa_urgent","at_ms":1796000000000})"
+        << "\n";
+  }
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock};
+  CHECK(router.replay_spilled(spill) == 2);  // the same Call-ID twice opens one ticket
+  CHECK(open_tickets(w) == 1);
+  REQUIRE(std::filesystem::exists(spill));
+  std::ifstream in(spill);
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(rest == "{not json\n");
 }
