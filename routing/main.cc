@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
       m("assist_provisional_tickets", "open tickets whose deadlines are provisional (a calendar year is missing)",
         "gauge", store->count(pf));
     }
-    m("assist_store_writable", "1 when the store can commit", "gauge", store_ok.load() ? 1 : 0);
+    m("assist_store_writable", "1 when the store can commit now (the call path not stalled, the file takes a write)",
+      "gauge", committer.healthy() && store->writable() ? 1 : 0);
     {
       const auto g = committer.stats();
       m("assist_store_stalled", "1 while call tickets wait on a stalled store", "gauge", committer.healthy() ? 0 : 1);
@@ -286,7 +287,8 @@ int main(int argc, char** argv) {
                              {"late_calls", router.stalled_calls()}, {"batches", g.batches},
                              {"largest_batch", g.largest_batch}, {"faults", g.store_faults}};
                    },
-                   [&] { return !committer.healthy(); }});
+                   // stalled, or another process holds the store now (a probe that does not wait)
+                   [&] { return !committer.healthy() || !store->writable(); }});
   assist::http::HttpServer http_server(http_io, config.http_host, config.http_port,
                                        [&](const assist::http::Request& r, const boost::asio::ip::address& a) {
                                          return api.handle(r, a);
@@ -317,7 +319,8 @@ int main(int argc, char** argv) {
       spdlog::warn("ALERT provisional deadlines: {} open tickets checked, {} moved, {} still provisional (policy {})",
                    rep["checked"].get<std::int64_t>(), rep["moved"].get<std::int64_t>(),
                    rep["still_provisional"].get<std::int64_t>(), rep["policy_version"].get<std::string>());
-    router.replay_spilled(spill_path);
+    committer.start();
+    router.replay_spilled(spill_path);  // queued behind nothing, before the first call
     sip_server.start();
     http_server.start();
   } catch (const std::exception& e) {
@@ -327,7 +330,6 @@ int main(int argc, char** argv) {
   store_ok = store->writable();
   if (!store_ok) spdlog::warn("store {} is not writable now: calls are redirected without ticket ids until it is",
                               store->path());
-  committer.start();
   router.set_ready(sip_server.bound());  // the store's state is the committer's: a stall still takes calls
   sla.start();
   outbox.start();

@@ -45,4 +45,23 @@ inline void encode(char32_t cp, std::string& out) {
   }
 }
 
+/// `s` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD (an ASR cut at a byte
+/// limit, a Call-ID from a broken client): stored text is always valid UTF-8.
+inline std::string valid_or_replaced(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    const size_t n = decode(s, i, cp);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 }  // namespace assist::utf8

@@ -208,6 +208,8 @@ http::Response Api::handle(const http::Request& req, const boost::asio::ip::addr
   }
   // Signed links work from anywhere (a coordinator's phone): the signature is the credential.
   if (std::string_view(req.target()).starts_with("/links/")) {
+    if (req.method() == beasthttp::verb::post && probes_.store_stalled && probes_.store_stalled())
+      return error(503, "store_stalled", "the store cannot take a write now; try again in a minute");
     try {
       return handle_link(req);
     } catch (const StoreError& e) {

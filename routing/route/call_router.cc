@@ -93,7 +93,8 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   job.done = [this, call](std::exception_ptr error) {
     if (error) {
       ++store_failures_;
-      if (!call->answered.exchange(true)) answer(call->facts, call->plan, "", std::move(call->decision), call->done);
+      if (!call->answered.exchange(true))
+        answer(call->facts, call->plan, "", std::move(call->decision), call->done, "(no ticket id: its write failed)");
       return;
     }
     ++tickets_;
@@ -138,50 +139,136 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   if (stalled) answer_late();
 }
 
+namespace {
+
+/// One call of the spill file, read back.
+struct SpilledCall {
+  CallFacts facts;
+  Classification labels;
+  std::string queue;
+  Instant at;
+  std::string line;  // as it was in the file, to keep it there while it is owed
+};
+
+/// Reads a spill-file line (GroupCommitter::Job::spill of CallRouter). Throws on a bad line.
+SpilledCall parse_spilled(const std::string& line) {
+  const auto j = nlohmann::json::parse(line);
+  SpilledCall c;
+  c.facts.call_id = j.at("call_id").get<std::string>();
+  c.facts.caller = j.at("caller").get<std::string>();
+  c.facts.dialed = j.value("dialed", "");
+  c.facts.ivr_digits = j.value("ivr_digits", "");
+  c.facts.asr_text = j.value("asr_text", "");
+  c.facts.region_hint = j.value("region_hint", "");
+  c.facts.language = j.value("language", "");
+  c.facts.transport = j.value("transport", "");
+  c.labels = classification_from_json(j.at("labels"));
+  c.queue = j.at("queue").get<std::string>();
+  c.at = Instant{Millis(j.at("at_ms").get<std::int64_t>())};
+  c.line = line;
+  return c;
+}
+
+/// Leaves in `path` only `owed` (none: removes it), replaced whole (write, then rename); says what it did.
+void settle_spill(const std::string& path, const std::vector<std::string>& owed, std::size_t written) {
+  std::error_code ec;
+  if (owed.empty()) {
+    if (std::filesystem::is_regular_file(path, ec)) std::filesystem::remove(path, ec);
+  } else {
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      for (const auto& l : owed) out << l << '\n';
+      out.flush();
+      if (!out) ec = std::make_error_code(std::errc::io_error);
+    }
+    if (!ec) std::filesystem::rename(tmp, path, ec);
+  }
+  if (ec) spdlog::error("store: cannot settle {}: {}; it is read again at the next start", path, ec.message());
+  spdlog::warn("store: {} call tickets kept by the previous run written from {}{}", written, path,
+               owed.empty() ? "" : "; " + std::to_string(owed.size()) + " not written stay in it");
+}
+
+}  // namespace
+
 std::size_t CallRouter::replay_spilled(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return 0;
   std::ifstream in(path);
-  if (!in) return 0;
-  std::vector<std::string> kept;
-  std::size_t written = 0, number = 0;
+  if (!in) {
+    spdlog::error("store: cannot read {}: the call tickets kept in it are not written", path);
+    return 0;
+  }
+  std::vector<SpilledCall> calls;
+  std::vector<std::string> owed;
+  std::size_t number = 0;
   for (std::string line; std::getline(in, line);) {
     ++number;
     if (line.empty()) continue;
     try {
-      const auto j = nlohmann::json::parse(line);
-      CallFacts f;
-      f.call_id = j.at("call_id").get<std::string>();
-      f.caller = j.at("caller").get<std::string>();
-      f.dialed = j.value("dialed", "");
-      f.ivr_digits = j.value("ivr_digits", "");
-      f.asr_text = j.value("asr_text", "");
-      f.region_hint = j.value("region_hint", "");
-      f.language = j.value("language", "");
-      f.transport = j.value("transport", "");
-      const Classification c = classification_from_json(j.at("labels"));
-      const Instant at{Millis(j.at("at_ms").get<std::int64_t>())};
-      tickets_svc_.open_for_call(f, c, j.at("queue").get<std::string>(), at);
-      ++written;
+      calls.push_back(parse_spilled(line));
     } catch (const std::exception& e) {
-      spdlog::error("store: {}:{}: a kept call ticket not written: {}", path, number, e.what());
-      kept.push_back(line);
+      spdlog::error("store: {}:{}: a kept call ticket cannot be read: {}", path, number, e.what());
+      owed.push_back(line);
     }
   }
   in.close();
-  std::error_code ec;
-  if (kept.empty()) {
-    std::filesystem::remove(path, ec);
-  } else {  // only what is still owed stays, replaced whole (write, then rename)
-    const std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      for (const auto& l : kept) out << l << '\n';
+  if (!committer_) {  // tools and tests: write them here
+    std::size_t written = 0;
+    for (const auto& c : calls) {
+      try {
+        tickets_svc_.open_for_call(c.facts, c.labels, c.queue, c.at);
+        ++written;
+      } catch (const std::exception& e) {
+        spdlog::error("store: {}: the kept ticket of call {} not written: {}", path, c.facts.call_id, e.what());
+        owed.push_back(c.line);
+      }
     }
-    std::filesystem::rename(tmp, path, ec);
+    settle_spill(path, owed, written);
+    return written;
   }
-  if (written || !kept.empty())
-    spdlog::warn("store: {} call tickets kept by the previous run written from {}{}", written, path,
-                 kept.empty() ? "" : "; " + std::to_string(kept.size()) + " not written stay in it");
-  return written;
+  // The daemon: queued like calls, so a store that still refuses holds nothing up (the committer retries,
+  // and a stop keeps them again); the file is settled once every one is written or has failed.
+  struct Replay {
+    std::mutex mu;
+    std::size_t remaining = 0, written = 0;
+    std::vector<std::string> owed;
+  };
+  auto r = std::make_shared<Replay>();
+  r->remaining = calls.size();
+  r->owed = std::move(owed);
+  if (calls.empty()) {
+    settle_spill(path, r->owed, 0);
+    return 0;
+  }
+  auto one_done = [r, path](const std::string* failed_line) {
+    std::lock_guard lock(r->mu);
+    if (failed_line) r->owed.push_back(*failed_line);
+    else ++r->written;
+    if (--r->remaining == 0) settle_spill(path, r->owed, r->written);
+  };
+  std::size_t queued = 0;
+  for (auto& c : calls) {
+    auto call = std::make_shared<SpilledCall>(std::move(c));
+    auto opening = std::make_shared<TicketService::CallOpening>();
+    GroupCommitter::Job job;
+    job.write = [this, call, opening](WriteTx& tx) {
+      tickets_svc_.open_in(tx, call->facts, call->labels, call->queue, call->at, *opening);
+    };
+    job.done = [this, call, opening, one_done](std::exception_ptr e) {
+      if (e) {
+        spdlog::error("store: the kept ticket of call {} not written (its write failed)", call->facts.call_id);
+        one_done(&call->line);
+        return;
+      }
+      tickets_svc_.opened(*opening);
+      one_done(nullptr);
+    };
+    job.spill = [call] { return call->line; };
+    if (committer_->submit(std::move(job))) ++queued;
+    else one_done(&call->line);
+  }
+  return queued;
 }
 
 void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pending) {
@@ -204,7 +291,7 @@ void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p) {
 }
 
 void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
-                        const std::function<void(sip::RedirectDecision)>& done) {
+                        const std::function<void(sip::RedirectDecision)>& done, const char* no_id) {
   if (!ticket_id.empty()) d.headers.emplace_back("X-Assist-Ticket", ticket_id);
   d.headers.emplace_back("X-Assist-Category", p.labels.category);
   d.headers.emplace_back("X-Assist-Request-Type", p.labels.request_type);
@@ -212,7 +299,7 @@ void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string
   d.headers.emplace_back("Priority", sip_priority(p.labels.urgency));
   spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", facts.call_id, mask_number(facts.caller),
                facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency, p.labels.confidence,
-               p.route.queue, ticket_id.empty() ? (p.ticketed ? "(no ticket id: store late)" : "(no ticket)") : ticket_id);
+               p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id);
   done(std::move(d));
 }
 

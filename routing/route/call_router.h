@@ -46,10 +46,12 @@ class CallRouter final : public sip::RedirectHandler {
   }
 
   /// Writes the call tickets a previous run could not commit and kept in `path` (the group committer's
-  /// spill file: one JSON line a call, its facts, labels, queue and moment). A call already in the store
-  /// (the same Call-ID) is not written twice. The file is removed when every line is written; lines that
-  /// cannot be (a bad line, the store refusing) stay in it and are logged with their line number. Returns
-  /// how many calls were written. Throws nothing.
+  /// spill file: one JSON line a call, its facts, labels, queue and moment), each opened at its call's
+  /// moment; a call already in the store (the same Call-ID) is not written twice. With a committer they
+  /// are queued like calls and this returns at once (how many were queued): a store that still refuses
+  /// holds up neither the start nor the calls, and a stop keeps them again. Without one (tools, tests)
+  /// they are written here (returns how many). The file is removed once every line is written; a line
+  /// that cannot be read or written stays in it, logged with its line number or Call-ID. Throws nothing.
   std::size_t replay_spilled(const std::string& path);
 
   /// The decision for a call without I/O: the labels, whether it is ticketed, and the route.
@@ -87,7 +89,8 @@ class CallRouter final : public sip::RedirectHandler {
   static void keep_ticket_labels(const Ticket& t, Plan& p);
   /// Adds X-Assist-* and Priority to the 302, logs the call (caller masked) and calls `done`.
   static void answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
-                     const std::function<void(sip::RedirectDecision)>& done);
+                     const std::function<void(sip::RedirectDecision)>& done,
+                     const char* no_id = "(no ticket id: store late)");
 };
 
 }  // namespace assist

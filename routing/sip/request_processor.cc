@@ -1,5 +1,7 @@
 #include "routing/sip/request_processor.h"
 
+#include "routing/classify/utf8.h"
+
 #include "routing/sip/response.h"
 
 namespace assist::sip {
@@ -61,6 +63,8 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.ivr_digits.assign(header(config_.headers.ivr_digits));
   std::string_view asr = header(config_.headers.asr_text);
   if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
+  // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
+  f.asr_text = utf8::valid_or_replaced(f.asr_text);
   f.region_hint.assign(header(config_.headers.region));
   f.language.assign(header(config_.headers.language));
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";

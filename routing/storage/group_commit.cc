@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -55,8 +56,13 @@ void GroupCommitter::stop() {
   const std::size_t lost = queue_.size() - kept;
   if (kept > 0 && !options_.spill_path.empty()) {
     // appended and fsynced: the file is the only copy of these tickets
-    const int fd = ::open(options_.spill_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const int fd = ::open(options_.spill_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     bool ok = fd >= 0;
+    struct stat st {};
+    if (ok && ::fstat(fd, &st) == 0 && st.st_size > 0) {  // a line left half-written earlier stays its own line
+      char last = '\n';
+      if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') lines.insert(lines.begin(), '\n');
+    }
     for (std::size_t off = 0; ok && off < lines.size();) {
       const auto n = ::write(fd, lines.data() + off, lines.size() - off);
       if (n <= 0) ok = false;
@@ -203,6 +209,7 @@ void GroupCommitter::writer_loop() {
 
 void GroupCommitter::watchdog_loop() {
   std::vector<std::function<void()>> lates;
+  auto last_stall_log = Steady::time_point{};
   std::unique_lock lock(mu_);
   while (!stopping_) {
     late_upto_ = std::max(late_upto_, done_upto_);
@@ -226,10 +233,11 @@ void GroupCommitter::watchdog_loop() {
       ++late_upto_;
       ++stats_.late;
     }
-    const bool first = healthy_.exchange(false);
+    const bool first = healthy_.exchange(false) && now - last_stall_log >= std::chrono::seconds(10);
+    if (first) last_stall_log = now;
     const auto pending = queue_.size();
     lock.unlock();
-    if (first)
+    if (first)  // at most one line a 10 s: a store that flaps must not flood the log
       spdlog::error("store: stalled, no commit within {} ms; calls are redirected without a ticket id and their "
                     "tickets kept in memory ({} queued); not ready until it commits",
                     options_.stall.count(), pending);

@@ -151,7 +151,7 @@ class SqliteTx final : public WriteTx {
     q.bind(8, t.region_code.empty() ? t.region_hint : t.region_code);
     q.bind(9, static_cast<int64_t>(ms(t.opened_at)));
     q.bind(10, static_cast<int64_t>(ms(t.updated_at)));
-    q.bind(11, to_record(t).dump());
+    q.bind(11, to_record(t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     q.bind(12, timer_fields(t));
     q.bind(13, t.provisional ? 1 : 0);
     q.exec();
@@ -163,7 +163,7 @@ class SqliteTx final : public WriteTx {
     q.bind(2, type);
     q.bind(3, by);
     q.bind(4, note);
-    q.bind(5, body.dump());
+    q.bind(5, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     q.bind(6, static_cast<int64_t>(ms(when)));
     q.exec();
   }
@@ -185,7 +185,7 @@ class SqliteTx final : public WriteTx {
     q.bind(4, m.level);
     q.bind(5, m.reason);
     q.bind(6, m.notify);
-    q.bind(7, m.body.dump());
+    q.bind(7, m.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     q.bind(8, m.state);
     q.bind(9, m.attempts);
     q.bind(10, static_cast<int64_t>(ms(m.created_at)));
@@ -372,6 +372,16 @@ void SqliteTicketStore::check_file() const {
     throw StoreError("the store file " + path_ +
                      " was removed or replaced while open: nothing is written into a file that is gone (restore it "
                      "and restart)");
+  struct stat wal {};
+  const bool wal_there = ::stat((path_ + "-wal").c_str(), &wal) == 0;
+  if (wal_seen_ && (!wal_there || wal.st_dev != wal_dev_ || wal.st_ino != wal_ino_))
+    throw StoreError("the store's WAL " + path_ + "-wal was removed or replaced while open: commits in it would be "
+                     "lost (restart the daemon)");
+  if (!wal_seen_ && wal_there) {
+    wal_seen_ = true;
+    wal_dev_ = wal.st_dev;
+    wal_ino_ = wal.st_ino;
+  }
 }
 
 void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {

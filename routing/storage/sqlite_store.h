@@ -67,6 +67,9 @@ class SqliteTicketStore final : public TicketStore {
   // commits that vanish with the process (SQLite would go on writing into the unlinked inode).
   bool file_checked_ = false;
   unsigned long long file_dev_ = 0, file_ino_ = 0;
+  // the WAL's identity once it exists (it stays while the store is open: checkpoints are PASSIVE)
+  mutable bool wal_seen_ = false;
+  mutable unsigned long long wal_dev_ = 0, wal_ino_ = 0;
   /// Throws StoreError when `path_` no longer names the file opened.
   void check_file() const;
 };

@@ -177,3 +177,11 @@ TEST_CASE("config: a bad sla.business_hours names file, line and key", "[config]
   CHECK_THROWS_WITH(load_config_text("sla:\n  business_hours:\n    \"1525\": {hours: \"08:30-12:00\"}\n", "c.yaml"),
                     StartsWith("c.yaml:3: sla.business_hours.1525.hours"));
 }
+
+TEST_CASE("config: a group-commit window near the stall time is refused (every busy moment would look stalled)",
+          "[config]") {
+  CHECK_THROWS_WITH(load_config_text("storage:\n  stall_ms: 10\n  group_commit_ms: 50\n", "site.yaml"),
+                    Catch::Contains("site.yaml:3: storage.group_commit_ms: must be under half of storage.stall_ms"));
+  CHECK(load_config_text("storage:\n  stall_ms: 100\n  group_commit_ms: 5\n", "site.yaml").storage_group_commit_us ==
+        5000);
+}

@@ -227,3 +227,17 @@ TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand co
   REQUIRE(r.send.size() == 1);
   CHECK(status_of(r.send[0].bytes) == 400);
 }
+
+TEST_CASE("an X-ASR-Text cut inside a character reaches the call path as valid UTF-8 (U+FFFD for the rest)",
+          "[sip][parser]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  std::string raw = request("INVITE");
+  raw.replace(raw.find("X-ASR-Text: %E4%BD%8E%E4%BF%9D"), std::string("X-ASR-Text: %E4%BD%8E%E4%BF%9D").size(),
+              "X-ASR-Text: %E5%AE%B6%E9%87%8C%E6%96%AD%E7%B2%AE%FF");
+  const auto r = p.handle(raw, peer, true, t0());
+  REQUIRE(r.invite);
+  CHECK(r.facts.asr_text == "家里断粮\xEF\xBF\xBD");
+}

@@ -284,3 +284,45 @@ TEST_CASE("a spill file line that cannot be written stays in the file, the other
   std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(rest == "{not json\n");
 }
+
+TEST_CASE("the daemon's replay queues the kept calls and returns at once, even with the store locked",
+          "[storage][group_commit]") {
+  TempDb tmp;
+  const std::string spill = (tmp.dir / "pending.jsonl").string();
+  World w(full_directory(), tmp.path());
+  {
+    std::ofstream out(spill);
+    out << "{half a line from a full disk";  // no newline: the next line must still stand alone
+  }
+  GroupCommitter gc(*w.store, {.spill_path = spill});
+  gc.start();
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+  {
+    LockHolder lock(tmp.path());
+    // a call kept by a stop during a stall, appended after the half line
+    GroupCommitter gc2(*w.store, {.stall = std::chrono::milliseconds(20), .spill_path = spill});
+    gc2.start();
+    CallRouter r2{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc2};
+    r2.set_ready(true);
+    std::promise<void> answered;
+    r2.on_invite(facts("replay@pbx", "13900000041"), [&](sip::RedirectDecision) { answered.set_value(); });
+    REQUIRE(answered.get_future().wait_for(kBound) == std::future_status::ready);
+    gc2.stop();
+    // the lock still held: the replay must not wait on it
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(router.replay_spilled(spill) == 1);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(200));
+    CHECK(open_tickets(w) == 0);
+  }
+  std::promise<void> written;
+  w.service->on_change([&](const Ticket& t, const std::string& what) {
+    if (what == "opened" && t.call_id == "replay@pbx") written.set_value();
+  });
+  REQUIRE(written.get_future().wait_for(kBound) == std::future_status::ready);
+  CHECK(w.store->by_call("replay@pbx"));
+  gc.stop();
+  // the half line stays owed, alone; the written call is gone from the file
+  std::ifstream in(spill);
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(rest == "{half a line from a full disk\n");
+}

@@ -168,3 +168,26 @@ TEST_CASE("store: a write waits at most half a second for a stalled commit, then
   s.transact([&](WriteTx& tx) { tx.put(ticket("SA-9")); });
   CHECK(s.get("SA-9"));
 }
+
+TEST_CASE("store: a WAL removed while open takes no more writes (its commits would be lost)", "[storage][sqlite]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string file = (dir.path / "t.db").string();
+  SqliteTicketStore s(file);
+  s.transact([&](WriteTx& tx) { tx.put(ticket("SA-1")); });
+  s.transact([&](WriteTx& tx) { tx.put(ticket("SA-2")); });  // the WAL is known by now
+  std::filesystem::remove(file + "-wal");
+  CHECK_THROWS_WITH(s.transact([&](WriteTx& tx) { tx.put(ticket("SA-3")); }), Catch::Contains("WAL"));
+  CHECK_FALSE(s.writable());
+}
+
+TEST_CASE("store: text that is not valid UTF-8 is stored with U+FFFD, not refused", "[storage][sqlite]") {
+  SqliteTicketStore s(":memory:");
+  Ticket t = ticket("SA-1");
+  t.asr_text = "家里断粮\xE7\xB2";  // an ASR cut inside a character
+  s.transact([&](WriteTx& tx) {
+    tx.put(t);
+    tx.event("SA-1", "opened", "system", "", {{"text", t.asr_text}}, t0());
+  });
+  CHECK(s.get("SA-1")->asr_text == "家里断粮\xEF\xBF\xBD");
+}
