@@ -214,15 +214,22 @@ TEST_CASE("RFC 2543 fallback: no magic cookie, ACK matched on the INVITE's field
   CHECK(tx->state == TxState::confirmed);
 }
 
-TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand contacts' keys hold one)",
-          "[sip][parser]") {
+namespace {
+/// A new processor's answer to the test INVITE with header line `from` replaced by `to`.
+ProcessResult invite_with(const std::string& from, const std::string& to) {
   SipServerConfig config;
   InviteTransactionTable table;
   RequestProcessor p(config, table);
   Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
   std::string raw = request("INVITE");
-  raw.replace(raw.find("Call-ID: call-1@test"), std::string("Call-ID: call-1@test").size(), "Call-ID: hand abc");
-  const auto r = p.handle(raw, peer, true, t0());
+  raw.replace(raw.find(from), from.size(), to);
+  return p.handle(raw, peer, true, t0());
+}
+}  // namespace
+
+TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand contacts' keys hold one)",
+          "[sip][parser]") {
+  const auto r = invite_with("Call-ID: call-1@test", "Call-ID: hand abc");
   CHECK_FALSE(r.invite);
   REQUIRE(r.send.size() == 1);
   CHECK(status_of(r.send[0].bytes) == 400);
@@ -230,14 +237,7 @@ TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand co
 
 TEST_CASE("an X-ASR-Text cut inside a character reaches the call path as valid UTF-8 (U+FFFD for the rest)",
           "[sip][parser]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
-  std::string raw = request("INVITE");
-  raw.replace(raw.find("X-ASR-Text: %E4%BD%8E%E4%BF%9D"), std::string("X-ASR-Text: %E4%BD%8E%E4%BF%9D").size(),
-              "X-ASR-Text: %E5%AE%B6%E9%87%8C%E6%96%AD%E7%B2%AE%FF");
-  const auto r = p.handle(raw, peer, true, t0());
+  const auto r = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E5%AE%B6%E9%87%8C%E6%96%AD%E7%B2%AE%FF");
   REQUIRE(r.invite);
   CHECK(r.facts.asr_text == "家里断粮\xEF\xBF\xBD");
 }
