@@ -331,6 +331,7 @@ int main(int argc, char** argv) {
   if (!store_ok) spdlog::warn("store {} is not writable now: calls are redirected without ticket ids until it is",
                               store->path());
   router.set_ready(sip_server.bound());  // the store's state is the committer's: a stall still takes calls
+  router.set_store_probe([&] { return store->writable(); }, std::chrono::seconds(1));
   sla.start();
   outbox.start();
   events.start();

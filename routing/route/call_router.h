@@ -7,6 +7,7 @@
 // not_social_assistance (confidence >= the rules' threshold), in Chinese, and not from the
 // social-assistance IVR menu; such a call goes to the general queue with no ticket.
 #include <atomic>
+#include <limits>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -29,8 +30,16 @@ class CallRouter final : public sip::RedirectHandler {
              const Clock& clock, GroupCommitter* committer = nullptr);
 
   void on_invite(CallFacts facts, std::function<void(sip::RedirectDecision)> done) override;
-  /// Ready for OPTIONS and /readyz: set ready, and the store committing (not stalled).
-  bool ready() const override { return ready_.load() && (!committer_ || committer_->healthy()); }
+  /// Ready for OPTIONS and /readyz: set ready, the store committing (not stalled), and the store probe
+  /// (set_store_probe) true when last asked.
+  bool ready() const override { return ready_.load() && (!committer_ || committer_->healthy()) && probe_ok(); }
+  /// A probe of the store that does not wait (TicketStore::writable), asked at most once an `every`
+  /// from ready(): OPTIONS answers 503 while another process holds the store even before a call has
+  /// met the lock, so the proxy moves calls away sooner.
+  void set_store_probe(std::function<bool()> probe, std::chrono::milliseconds every) {
+    probe_ = std::move(probe);
+    probe_every_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(every).count();
+  }
   /// Taking INVITEs: set ready (a stalled store still takes calls, redirected without a ticket id).
   bool taking_calls() const override { return ready_.load(); }
   void set_ready(bool r) { ready_.store(r); }
@@ -77,6 +86,21 @@ class CallRouter final : public sip::RedirectHandler {
   GroupCommitter* committer_;
   std::atomic<bool> ready_{false};
   std::atomic<std::uint64_t> calls_{0}, tickets_{0}, store_failures_{0}, stalled_{0};
+  std::function<bool()> probe_;
+  std::int64_t probe_every_ns_ = 0;
+  mutable std::atomic<std::int64_t> probe_at_ns_{std::numeric_limits<std::int64_t>::min()};
+  mutable std::atomic<bool> probe_ok_{true};
+  bool probe_ok() const {
+    if (!probe_) return true;
+    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    const std::int64_t last = probe_at_ns_.load(std::memory_order_relaxed);
+    if (last != std::numeric_limits<std::int64_t>::min() && now - last < probe_every_ns_)
+      return probe_ok_.load(std::memory_order_relaxed);
+    probe_at_ns_.store(now, std::memory_order_relaxed);
+    const bool ok = probe_();
+    probe_ok_.store(ok, std::memory_order_relaxed);
+    return ok;
+  }
 
   /// The log of calls refused for a full queue, at most one line a 10 s.
   struct RefusedLog {

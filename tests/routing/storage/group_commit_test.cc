@@ -326,3 +326,21 @@ TEST_CASE("the daemon's replay queues the kept calls and returns at once, even w
   std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(rest == "{half a line from a full disk\n");
 }
+
+TEST_CASE("OPTIONS readiness asks the store probe: another process's lock shows before any call meets it",
+          "[storage][group_commit][sip]") {
+  TempDb tmp;
+  World w(full_directory(), tmp.path());
+  GroupCommitter gc(*w.store, {});
+  gc.start();
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+  router.set_ready(true);
+  router.set_store_probe([&] { return w.store->writable(); }, std::chrono::milliseconds(0));
+  CHECK(router.ready());
+  {
+    LockHolder lock(tmp.path());
+    CHECK_FALSE(router.ready());
+    CHECK(router.taking_calls());  // calls are still taken (and would be redirected)
+  }
+  CHECK(router.ready());
+}
