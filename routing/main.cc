@@ -177,7 +177,6 @@ int main(int argc, char** argv) {
                             &committer);
 
   assist::sip::SipServer sip_server(sip_io, config.sip, router, clock);
-  std::atomic<bool> store_ok{true};
 
   auto metrics = [&] {
     const auto s = sip_server.stats();
@@ -276,9 +275,7 @@ int main(int argc, char** argv) {
                   {[&] {
                      // Ready: taking calls, the committer not stalled, and the store writable now (a probe
                      // that does not wait). Nothing here turns calls away: only start and stop set that.
-                     const bool committing = committer.healthy();
-                     store_ok = committing && store->writable();
-                     return store_ok.load() && sip_server.bound() && router.ready();
+                     return committer.healthy() && store->writable() && sip_server.bound() && router.ready();
                    },
                    metrics, classify_probe, reload_rules, [&](const std::string& id) { return outbox.retry(id); },
                    [&]() -> nlohmann::json {
@@ -327,8 +324,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
-  store_ok = store->writable();
-  if (!store_ok) spdlog::warn("store {} is not writable now: calls are redirected without ticket ids until it is",
+  if (!store->writable()) spdlog::warn("store {} is not writable now: calls are redirected without ticket ids until it is",
                               store->path());
   router.set_ready(sip_server.bound());  // the store's state is the committer's: a stall still takes calls
   router.set_store_probe([&] { return store->writable(); }, std::chrono::seconds(1));

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "routing/sla/duration.h"
@@ -111,6 +112,33 @@ std::string utf8_prefix(const std::string& text, size_t max) {
     }
   }
   return text.substr(0, i);
+}
+
+namespace {
+size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+}  // namespace
+
+DeliveryResult http_exchange(void* handle, const std::string& method, const std::string& url, const std::string& body,
+                             void* headers, Millis timeout, const std::string& what) {
+  CURL* curl = static_cast<CURL*>(handle);
+  auto* list = static_cast<curl_slist*>(headers);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    if (method == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(timeout.count(), 5000)));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  const CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(list);
+  return http_result(rc, status, what);
 }
 
 DeliveryResult http_result(int curl_code, long status, const std::string& what) {

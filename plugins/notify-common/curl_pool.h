@@ -54,4 +54,11 @@ size_t utf8_length(const std::string& text);
 /// The result of an HTTP exchange: 2xx ok; 408, 429, 5xx and transport errors retried; other 4xx permanent.
 DeliveryResult http_result(int curl_code, long status, const std::string& what);
 
+/// One HTTP exchange on a pooled curl handle (`handle`: the CURL* a CurlPool job gets): `method` "GET",
+/// "POST" or "PUT" to `url` with `body` (ignored for GET) and `headers` (a curl_slist*, freed here);
+/// http and https only, the answer's body discarded, `timeout` for the whole exchange and at most 5 s
+/// to connect. Returns http_result(..., what).
+DeliveryResult http_exchange(void* handle, const std::string& method, const std::string& url, const std::string& body,
+                             void* headers, Millis timeout, const std::string& what);
+
 }  // namespace assist

@@ -7,8 +7,6 @@
 namespace assist {
 namespace {
 
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
-
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -85,23 +83,8 @@ void SmsHttpNotifier::deliver(const OutboxMessage& m, std::function<void(Deliver
   auto body = std::make_shared<std::string>(method_ == "GET" ? "" : fill_template(body_, values, json));
   pool_.submit(
       [this, url, body](void* handle) {
-        CURL* curl = static_cast<CURL*>(handle);
         curl_slist* headers = curl_slist_append(nullptr, ("Content-Type: " + content_type_ + "; charset=utf-8").c_str());
-        curl_easy_setopt(curl, CURLOPT_URL, url->c_str());
-        if (method_ != "GET") {
-          curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-          curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-          if (method_ == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-        }
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        const CURLcode rc = curl_easy_perform(curl);
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(headers);
-        return http_result(rc, status, "sms_http");
+        return http_exchange(handle, method_, *url, *body, headers, timeout_, "sms_http");
       },
       std::move(done));
 }

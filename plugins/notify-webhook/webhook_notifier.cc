@@ -6,10 +6,6 @@
 
 namespace assist {
 
-namespace {
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
-}  // namespace
-
 WebhookNotifier::WebhookNotifier(const nlohmann::json& config)
     : url_(config_string(config, "url", true)), secret_(config_string(config, "secret", false)),
       timeout_(config_duration(config, "timeout", Millis(10000))),
@@ -22,7 +18,6 @@ void WebhookNotifier::deliver(const OutboxMessage& m, std::function<void(Deliver
   std::string body = m.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   pool_.submit(
       [this, body = std::move(body)](void* handle) {
-        CURL* curl = static_cast<CURL*>(handle);
         curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json; charset=utf-8");
         if (!secret_.empty()) {
           const auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
@@ -32,20 +27,7 @@ void WebhookNotifier::deliver(const OutboxMessage& m, std::function<void(Deliver
           headers = curl_slist_append(
               headers, ("X-Assist-Signature: sha256=" + hmac_sha256_hex(secret_, ts + "." + body)).c_str());
         }
-        curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(timeout_.count(), 5000)));
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        const CURLcode rc = curl_easy_perform(curl);
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(headers);
-        return http_result(rc, status, "webhook");
+        return http_exchange(handle, "POST", url_, body, headers, timeout_, "webhook");
       },
       std::move(done));
 }

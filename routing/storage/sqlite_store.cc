@@ -463,9 +463,11 @@ std::vector<Ticket> SqliteTicketStore::by_caller(const std::string& caller, int 
   return out;
 }
 
-std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
-  std::lock_guard lock(read_lock());
-  std::string sql = "SELECT doc FROM tickets WHERE id > ?";
+namespace {
+
+/// The conditions of a TicketFilter (statuses, urgency, region prefix, provisional) as " AND ..." SQL.
+std::string filter_sql(const TicketFilter& f) {
+  std::string sql;
   if (f.statuses.empty()) {
     sql += " AND terminal = 0";
   } else {
@@ -476,17 +478,27 @@ std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
   if (!f.urgency.empty()) sql += " AND urgency = ?";
   if (!f.region.empty()) sql += " AND substr(region_code, 1, ?) = ?";
   if (f.provisional_only) sql += " AND provisional = 1";
-  sql += " ORDER BY id LIMIT ?";
-  SQLite::Statement q(reader(), sql);
-  int i = 1;
-  q.bind(i++, f.after);
+  return sql;
+}
+
+/// Binds filter_sql(f)'s parameters from index `i`; returns the next index.
+int bind_filter(SQLite::Statement& q, const TicketFilter& f, int i) {
   for (const auto& s : f.statuses) q.bind(i++, s);
   if (!f.urgency.empty()) q.bind(i++, f.urgency);
   if (!f.region.empty()) {
     q.bind(i++, static_cast<int>(f.region.size()));
     q.bind(i++, f.region);
   }
-  q.bind(i++, f.limit);
+  return i;
+}
+
+}  // namespace
+
+std::vector<Ticket> SqliteTicketStore::list(const TicketFilter& f) {
+  std::lock_guard lock(read_lock());
+  SQLite::Statement q(reader(), "SELECT doc FROM tickets WHERE id > ?" + filter_sql(f) + " ORDER BY id LIMIT ?");
+  q.bind(1, f.after);
+  q.bind(bind_filter(q, f, 2), f.limit);
   std::vector<Ticket> out;
   while (q.executeStep()) out.push_back(from_record(nlohmann::json::parse(q.getColumn(0).getString())));
   return out;
@@ -519,25 +531,8 @@ void SqliteTicketStore::for_each_active(const std::function<void(const Ticket&)>
 
 std::int64_t SqliteTicketStore::count(const TicketFilter& f) {
   std::lock_guard lock(read_lock());
-  std::string sql = "SELECT COUNT(*) FROM tickets WHERE 1";
-  if (f.statuses.empty()) {
-    sql += " AND terminal = 0";
-  } else {
-    sql += " AND status IN (";
-    for (size_t i = 0; i < f.statuses.size(); ++i) sql += i ? ",?" : "?";
-    sql += ")";
-  }
-  if (!f.urgency.empty()) sql += " AND urgency = ?";
-  if (!f.region.empty()) sql += " AND substr(region_code, 1, ?) = ?";
-  if (f.provisional_only) sql += " AND provisional = 1";
-  SQLite::Statement q(reader(), sql);
-  int i = 1;
-  for (const auto& s : f.statuses) q.bind(i++, s);
-  if (!f.urgency.empty()) q.bind(i++, f.urgency);
-  if (!f.region.empty()) {
-    q.bind(i++, static_cast<int>(f.region.size()));
-    q.bind(i++, f.region);
-  }
+  SQLite::Statement q(reader(), "SELECT COUNT(*) FROM tickets WHERE 1" + filter_sql(f));
+  bind_filter(q, f, 1);
   q.executeStep();
   return q.getColumn(0).getInt64();
 }

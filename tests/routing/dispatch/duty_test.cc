@@ -7,16 +7,12 @@
 #include "routing/common/time_format.h"
 #include "routing/dispatch/directory.h"
 #include "routing/sla/calendar.h"
+#include "tests/routing/common/time_helpers.h"
 
 using namespace assist;
+using assist::testing::at;
 
 namespace {
-
-Instant at(const char* rfc3339) {
-  const auto t = parse_rfc3339(rfc3339);
-  REQUIRE(t);
-  return *t;
-}
 
 int hm(int h, int m) { return h * 60 + m; }
 
