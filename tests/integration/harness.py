@@ -61,8 +61,14 @@ class Hook:
         self.server.shutdown()
 
 
-def write_config(dirpath, hook_port, extra=""):
+def write_config(dirpath, hook_port, extra="", critical=("2s", "60s"), urgent=("3s", "60s"), warning_at=0.8,
+                 steps=("2s", "2s", "30s"), office=False):
+    """A short-limit config on free ports: (first_response, resolution) for critical and urgent calls, the
+    ladder's township/county/league steps, and with `office` the township's social-assistance window as
+    the office that tickets are dispatched to. Returns (path, sip port, http port)."""
     sip, httpp = free_port(), free_port()
+    office_line = ('  - {region: "150102001", level: township, name: "海拉尔东路街道社会救助窗口", notify: webhook, '
+                   'role: office}\n') if office else ""
     cfg = f"""
 sip:
   listen: ["udp:127.0.0.1:{sip}", "tcp:127.0.0.1:{sip}"]
@@ -74,19 +80,19 @@ log:
   file: "{dirpath}/assistlined.log"
 sla:
   limits:
-    - {{urgency: critical, first_response: 2s, resolution: 60s}}
-    - {{urgency: urgent, first_response: 3s, resolution: 60s}}
+    - {{urgency: critical, first_response: {critical[0]}, resolution: {critical[1]}}}
+    - {{urgency: urgent, first_response: {urgent[0]}, resolution: {urgent[1]}}}
     - {{request_type: consult, first_response: 1wd, resolution: 2wd}}
     - {{request_type: [complaint, report], first_response: 1wd, resolution: 15wd}}
     - {{first_response: 1wd, resolution: 10wd}}
 escalation:
-  warning_at: 0.8
+  warning_at: {warning_at}
   ladder:
-    - {{level: township, step: 2s}}
-    - {{level: county, step: 2s}}
-    - {{level: league, step: 30s}}
+    - {{level: township, step: {steps[0]}}}
+    - {{level: county, step: {steps[1]}}}
+    - {{level: league, step: {steps[2]}}}
 directory:
-  - {{region: "150102001", level: township, name: "海拉尔东路街道协调员", notify: webhook}}
+{office_line}  - {{region: "150102001", level: township, name: "海拉尔东路街道协调员", notify: webhook}}
   - {{region: "150102", level: county, name: "新城区民政局协调员", notify: webhook}}
   - {{region: "1501", level: league, name: "呼和浩特市民政局协调员", notify: webhook}}
 notify:

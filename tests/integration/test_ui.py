@@ -17,41 +17,9 @@ DIBAO = "想问一下低保申请需要准备什么材料"
 
 
 def ui_config(dirpath, hook_port):
-    sip, httpp = free_port(), free_port()
-    cfg = f"""
-sip:
-  listen: ["udp:127.0.0.1:{sip}", "tcp:127.0.0.1:{sip}"]
-http:
-  listen: "127.0.0.1:{httpp}"
-storage:
-  path: "{dirpath}/assistline.db"
-log:
-  file: "{dirpath}/assistlined.log"
-sla:
-  limits:
-    - {{urgency: critical, first_response: 12s, resolution: 300s}}
-    - {{urgency: urgent, first_response: 4s, resolution: 300s}}
-    - {{request_type: consult, first_response: 1wd, resolution: 2wd}}
-    - {{request_type: [complaint, report], first_response: 1wd, resolution: 15wd}}
-    - {{first_response: 1wd, resolution: 10wd}}
-escalation:
-  warning_at: 0.5
-  ladder:
-    - {{level: township, step: 30s}}
-    - {{level: county, step: 30s}}
-    - {{level: league, step: 60s}}
-directory:
-  - {{region: "150102001", level: township, name: "海拉尔东路街道社会救助窗口", notify: webhook, role: office}}
-  - {{region: "150102001", level: township, name: "海拉尔东路街道协调员", notify: webhook}}
-  - {{region: "150102", level: county, name: "新城区民政局协调员", notify: webhook}}
-  - {{region: "1501", level: league, name: "呼和浩特市民政局协调员", notify: webhook}}
-notify:
-  webhook: {{url: "http://127.0.0.1:{hook_port}/hook"}}
-  retry: {{initial: 1s, max: 2s}}
-"""
-    path = os.path.join(dirpath, "config.yaml")
-    open(path, "w").write(cfg)
-    return path, sip, httpp
+    # limits long enough for a person (and a browser) to watch a row turn amber, then red
+    return write_config(dirpath, hook_port, critical=("12s", "300s"), urgent=("4s", "300s"), warning_at=0.5,
+                        steps=("30s", "30s", "60s"), office=True)
 
 
 class Env(harness.Env):
