@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
+    if (!calendar_dir.empty()) {  // the calendars a start with these arguments would load
+      try {
+        assist::WorkingDayCalendar::with_folder(calendar_dir);
+      } catch (const std::exception& e) {
+        std::cerr << "assistlined: invalid calendar: " << e.what() << "\n";
+        return 2;
+      }
+    }
     std::cout << "assistlined: " << config.source << ": configuration valid\n";
     return 0;
   }

@@ -111,7 +111,7 @@ Config build(const nlohmann::json& j, const Err& err) {
   c.storage_group_commit_us = static_cast<int>(j.at("storage").at("group_commit_ms").get<double>() * 1000.0);
   c.storage_max_pending = j.at("storage").at("max_pending_calls").get<std::size_t>();
   // a batching window near the stall time would make every busy moment look like a stalled disk
-  if (c.storage_group_commit_us * 2 > c.storage_stall_ms * 1000)
+  if (c.storage_group_commit_us * 2 >= c.storage_stall_ms * 1000)
     err("/storage/group_commit_ms", "must be under half of storage.stall_ms (" + std::to_string(c.storage_stall_ms) +
                                         " ms): a batch waiting that long would count as a stalled store");
   c.log_level = j.at("log").at("level");

@@ -6,6 +6,8 @@
 #include "routing/common/time_format.h"
 #include "routing/http/links.h"
 
+#include <set>
+
 #include <charconv>
 
 #include "routing/dispatch/regions.h"
@@ -75,15 +77,38 @@ bool valid_id(const std::string& s) {
          s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
 }
 
+/// A key given twice in one JSON object.
+struct DuplicateKey : std::runtime_error {
+  explicit DuplicateKey(const std::string& key) : std::runtime_error(key) {}
+};
+
+/// nlohmann::json::parse refusing a key given twice in one object: the last would silently win, and a body
+/// that reads as a harmless note could act as a cancel. Throws DuplicateKey or nlohmann::json::exception
+/// (not JSON; a number out of range).
+nlohmann::json parse_strict(const std::string& text) {
+  std::vector<std::set<std::string>> keys;
+  return nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& v) {
+    using E = nlohmann::json::parse_event_t;
+    if (ev == E::object_start) keys.emplace_back();
+    else if (ev == E::object_end && !keys.empty()) keys.pop_back();
+    else if (ev == E::key && !keys.empty() && !keys.back().insert(v.get<std::string>()).second)
+      throw DuplicateKey(v.get<std::string>());
+    return true;
+  });
+}
+
 std::optional<nlohmann::json> parse_body(const http::Request& req, http::Response& err) {
   try {
-    auto j = nlohmann::json::parse(req.body().empty() ? std::string("{}") : req.body());
+    auto j = parse_strict(req.body().empty() ? std::string("{}") : req.body());
     if (!j.is_object()) {
       err = error(400, "bad_body", "the body must be a JSON object");
       return std::nullopt;
     }
     return j;
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const DuplicateKey& e) {
+    err = error(400, "duplicate_key", std::string("the key '") + e.what() + "' is given twice", e.what());
+    return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers out of range (1e400)
     err = error(400, "bad_json", std::string("the body is not valid JSON: ") + e.what());
     return std::nullopt;
   }
@@ -147,7 +172,7 @@ http::Response Api::handle_link(const http::Request& req) {
     const auto ct = std::string(req[beasthttp::field::content_type]);
     if (ct.find("json") != std::string::npos) {
       try {
-        const auto parsed = nlohmann::json::parse(req.body());  // named: items() must not outlive it
+        const auto parsed = parse_strict(req.body());  // named: items() must not outlive it
         if (!parsed.is_object()) return error(400, "bad_body", "the body must be a JSON object");
         for (const auto& [k, v] : parsed.items())
           if (v.is_string()) form[k] = v;

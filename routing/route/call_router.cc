@@ -241,10 +241,10 @@ std::size_t CallRouter::replay_spilled(const std::string& path) {
     settle_spill(path, r->owed, 0);
     return 0;
   }
-  auto one_done = [r, path](const std::string* failed_line) {
+  auto one_done = [r, path](const std::string* failed_line, bool wrote) {
     std::lock_guard lock(r->mu);
     if (failed_line) r->owed.push_back(*failed_line);
-    else ++r->written;
+    else if (wrote) ++r->written;  // a line kept twice (two stops in one stall) is written once
     if (--r->remaining == 0) settle_spill(path, r->owed, r->written);
   };
   std::size_t queued = 0;
@@ -258,15 +258,15 @@ std::size_t CallRouter::replay_spilled(const std::string& path) {
     job.done = [this, call, opening, one_done](std::exception_ptr e) {
       if (e) {
         spdlog::error("store: the kept ticket of call {} not written (its write failed)", call->facts.call_id);
-        one_done(&call->line);
+        one_done(&call->line, false);
         return;
       }
       tickets_svc_.opened(*opening);
-      one_done(nullptr);
+      one_done(nullptr, !opening->known);
     };
     job.spill = [call] { return call->line; };
     if (committer_->submit(std::move(job))) ++queued;
-    else one_done(&call->line);
+    else one_done(&call->line, false);
   }
   return queued;
 }

@@ -253,6 +253,16 @@ def test_assistctl_deadline_per_region():
         assert p.returncode == 2 and f"{cfg}:9: sla.business_hours.1525.hours[0]" in p.stderr, p.stderr
         p = subprocess.run([harness.DAEMON, "--config", cfg, "--check-config"], capture_output=True, text=True)
         assert p.returncode == 2 and f"{cfg}:9: sla.business_hours.1525.hours[0]" in p.stderr, p.stderr
+        # --check-config checks the calendar folder a start would load, too
+        good = os.path.join(d, "good.yaml")
+        open(good, "w").write("instance: SA\n")
+        p = subprocess.run([harness.DAEMON, "--config", good, "--calendar-dir", cal, "--check-config"],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        open(os.path.join(cal, "cn-2027.yaml"), "w").write("year: 2027\ndays: [\n")
+        p = subprocess.run([harness.DAEMON, "--config", good, "--calendar-dir", cal, "--check-config"],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and "cn-2027.yaml:" in p.stderr, p.stderr
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

@@ -182,6 +182,8 @@ TEST_CASE("config: a group-commit window near the stall time is refused (every b
           "[config]") {
   CHECK_THROWS_WITH(load_config_text("storage:\n  stall_ms: 10\n  group_commit_ms: 50\n", "site.yaml"),
                     Catch::Contains("site.yaml:3: storage.group_commit_ms: must be under half of storage.stall_ms"));
+  CHECK_THROWS_WITH(load_config_text("storage:\n  stall_ms: 10\n  group_commit_ms: 5\n", "site.yaml"),
+                    Catch::Contains("under half"));  // exactly half is not under it
   CHECK(load_config_text("storage:\n  stall_ms: 100\n  group_commit_ms: 5\n", "site.yaml").storage_group_commit_us ==
         5000);
 }

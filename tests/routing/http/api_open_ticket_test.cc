@@ -150,3 +150,17 @@ TEST_CASE("api: POST /api/v1/tickets without a classifier needs every label", "[
   REQUIRE(ok.result_int() == 201);
   CHECK(body_of(ok)["category"] == "stranded_person");
 }
+
+TEST_CASE("api: a key given twice or a number out of range is a 400 naming it, and nothing is written",
+          "[http][api][hand]") {
+  Rig r;
+  // the last key would win: a body read as one channel (or a harmless note) would act as another
+  check_error(r.post(R"({"channel": "phone", "channel": "web", "text": "家里断粮了"})"), 400, "duplicate_key",
+               "channel");
+  check_error(r.post(R"({"channel": "phone", "text": "家里断粮了", "caller": 1e400})"), 400, "bad_json", "");
+  check_error(r.post(R"({"channel": "phone", "text": "断粮", "extra": {"a": 1, "a": 2}})"), 400, "duplicate_key", "a");
+  CHECK(r.w.store->list({}).empty());
+  // the same key in two different objects is no duplicate
+  const auto ok = r.post(R"({"channel": "phone", "text": "家里断粮了，孩子饿着", "caller": "13912345670", "by": "a"})");
+  CHECK(ok.result_int() == 201);
+}
