@@ -23,7 +23,7 @@ CALLS = [  # (what, transport, caller, region, IVR digits, the caller's first wo
     ("a sudden illness, the breadwinner in ICU", "t1", "13900005678", "150102002003", "3",
      "我爸突发脑出血住进ICU了，押金交不上，家里就靠他一个人挣钱，现在揭不开锅了"),
     ("a dibao question", "u1", "13600001111", "150102001002", "3", "想问一下低保申请需要准备什么材料"),
-    ("a neighbour: an old man alone without heat", "t1", "15500002222", "150102001003", "3",
+    ("a neighbour: an old man alone without heat", "t1", "15500002222", "150102001002", "3",
      "我邻居王大爷一个人住，这几天暖气停了，家里冷得很，好像也没吃的，你们能不能派人去看看"),
     ("a street-light complaint", "u1", "13700009999", "150102001001", "",
      "我们小区门口的路灯坏了好几天了，晚上太黑"),
