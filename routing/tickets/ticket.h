@@ -103,7 +103,8 @@ struct Ticket {
   std::string escalation_level() const;
 };
 
-/// Full record for the store (caller in full).
+/// The store's record (caller in full): a JSON object whose members at their defaults are left out
+/// (from_record reads them back as the defaults); from_record(to_record(t)) == t member for member.
 nlohmann::json to_record(const Ticket& t);
 /// Reads a stored record back; throws nlohmann::json::exception on a malformed record.
 Ticket from_record(const nlohmann::json& j);
