@@ -163,11 +163,11 @@ int main(int argc, char** argv) {
   assist::http::SseHub events(http_io, clock,
                               {.warning_at = config.warning_at,
                                .load = [&](const std::string& id) { return store->get(id); }});
-  engine.on_change([&](const assist::Ticket& t, const std::string& what) {
+  engine.on_change([&](const std::shared_ptr<const assist::Ticket>& t, const std::string& what) {
     outbox.wake();
     events.ticket_changed(t, what);
   });
-  tickets.on_change([&](const assist::Ticket& t, const std::string& what) {
+  tickets.on_change([&](const std::shared_ptr<const assist::Ticket>& t, const std::string& what) {
     sla.wake();
     if (what != "opened") outbox.wake();  // opening a ticket sends nothing (dispatch comes with confirm)
     events.ticket_changed(t, what);

@@ -139,7 +139,8 @@ int EscalationEngine::take_steps(const std::string& ticket_id, Instant now) {
     track(*after);
     for (const auto& m : sent)
       spdlog::info("{} {} {} -> {} ({})", m.kind, m.ticket_id, m.reason, m.body["to"]["name"].get<std::string>(), m.level);
-    if (listener_ && !sent.empty()) listener_(*after, sent.back().kind == "escalation" ? "escalated" : "warned");
+    if (listener_ && !sent.empty())
+      listener_(std::make_shared<const Ticket>(std::move(*after)), sent.back().kind == "escalation" ? "escalated" : "warned");
   }
   return written;
 }

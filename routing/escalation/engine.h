@@ -21,7 +21,7 @@ namespace assist {
 class EscalationEngine {
  public:
   /// Called after a step changed a ticket (for SSE) and when a message was enqueued (to wake delivery).
-  using ChangeListener = std::function<void(const Ticket&, const std::string& what)>;
+  using ChangeListener = std::function<void(const std::shared_ptr<const Ticket>&, const std::string& what)>;
 
   EscalationEngine(TicketStore& store, const Clock& clock, EscalationLadder ladder, Directory directory,
                    std::string public_url);

@@ -221,12 +221,12 @@ void SseHub::publish_lazy(const std::string& type, std::function<std::string()> 
   for (auto& c : live) net::post(c->executor(), [c, msg] { c->deliver(msg); });
 }
 
-void SseHub::ticket_changed(const Ticket& t, const std::string& what) {
+void SseHub::ticket_changed(std::shared_ptr<const Ticket> t, const std::string& what) {
   const Instant now = clock_.now();
-  publish_lazy(sse_type_for(what), [this, snap = std::make_shared<const Ticket>(t), now] {
+  watch(*t);
+  publish_lazy(sse_type_for(what), [this, snap = std::move(t), now] {
     return ticket_payload(*snap, now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   });
-  watch(t);
 }
 
 void SseHub::watch(const Ticket& t) {

@@ -108,8 +108,8 @@ class SseHub {
   void stop();
 
   /// A ticket changed (`what` as the ChangeListener says): publishes its event and re-arms its breach
-  /// moment. Thread-safe.
-  void ticket_changed(const Ticket& t, const std::string& what);
+  /// moment. `t` is kept (not copied) until the event leaves the ring. Thread-safe.
+  void ticket_changed(std::shared_ptr<const Ticket> t, const std::string& what);
   /// Arms the ticket's breach moment without publishing (at start, for the tickets already open).
   void watch(const Ticket& t);
   /// Publishes an event to every client and the ring. Thread-safe.

@@ -98,14 +98,14 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
       return;
     }
     ++tickets_;
-    tickets_svc_.opened(call->opening);
     if (call->answered.exchange(true)) {  // redirected without an id while the store was late
       spdlog::debug("store: call {} ticket {} written after the store recovered", call->facts.call_id,
                     call->opening.ticket.id);
-      return;
+    } else {
+      keep_ticket_labels(call->opening.ticket, call->plan);
+      answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done);
     }
-    keep_ticket_labels(call->opening.ticket, call->plan);
-    answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done);
+    tickets_svc_.opened(std::move(call->opening));  // the ticket goes to the board's events, not copied
   };
   auto answer_late = [this, call] {
     if (call->answered.exchange(true)) return;

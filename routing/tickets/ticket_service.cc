@@ -224,7 +224,17 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
 void TicketService::opened(const CallOpening& o) {
   if (o.known) return;
   engine_.track(o.ticket);
-  if (listener_) listener_(o.ticket, o.joined ? "changed" : "opened");
+  tell(o.ticket, o.joined ? "changed" : "opened");
+}
+
+void TicketService::opened(CallOpening&& o) {
+  if (o.known) return;
+  engine_.track(o.ticket);
+  tell(std::move(o.ticket), o.joined ? "changed" : "opened");
+}
+
+void TicketService::tell(Ticket t, const char* what) const {
+  if (listener_) listener_(std::make_shared<const Ticket>(std::move(t)), what);
 }
 
 void TicketService::dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<OutboxMessage>& sent) {
@@ -589,10 +599,8 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
   });
   engine_.track(out);
   if (other) engine_.track(*other);
-  if (listener_) {
-    listener_(out, "changed");
-    if (other) listener_(*other, "changed");
-  }
+  tell(out, "changed");
+  if (other) tell(*other, "changed");
   for (const auto& m : sent)
     spdlog::info("dispatch {} -> {} ({})", out.id, m.body["to"]["name"].get<std::string>(), m.body["place"].get<std::string>());
   return out;
@@ -658,7 +666,7 @@ nlohmann::json TicketService::recompute(const RecomputeRequest& req) {
       });
       for (const auto& [n, due_moved] : changed) {
         engine_.track(n);
-        if (listener_) listener_(n, "changed");
+        tell(n, "changed");
       }
     }
     if (int(page.size()) < f.limit) break;
@@ -699,7 +707,7 @@ OutboxMessage TicketService::acknowledge_escalation(const std::string& message_i
     changed = *t;
   });
   engine_.track(changed);
-  if (listener_) listener_(changed, "changed");
+  tell(changed, "changed");
   return out;
 }
 

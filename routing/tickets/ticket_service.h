@@ -97,7 +97,8 @@ inline constexpr const char* kHandContactPrefix = "hand ";
 
 class TicketService {
  public:
-  using ChangeListener = std::function<void(const Ticket&, const std::string& what)>;
+  /// Told of every ticket opened or changed, after its commit; the ticket is shared, never changed again.
+  using ChangeListener = std::function<void(const std::shared_ptr<const Ticket>&, const std::string& what)>;
 
   TicketService(TicketStore& store, const Clock& clock, std::shared_ptr<const SlaPolicy> policy,
                 Directory directory, EscalationEngine& engine, std::string instance, std::string public_url);
@@ -122,7 +123,9 @@ class TicketService {
   void open_in(WriteTx& tx, const CallFacts& facts, const Classification& c, const std::string& queue, Instant now,
                CallOpening& o);
   /// After the commit of open_in: the ticket's timers start and listeners (board, SLA thread) are told.
+  /// The second form hands `o.ticket` to the listeners (the call path: no copy).
   void opened(const CallOpening& o);
+  void opened(CallOpening&& o);
 
   /// Applies an API event `{"type": ..., "by": ..., "note": ..., ...}` to ticket `id` and returns the
   /// updated ticket. Throws EventError (400/404/409) or StoreError.
@@ -166,6 +169,8 @@ class TicketService {
   EscalationEngine& engine_;
   std::string instance_, public_url_;
   ChangeListener listener_;
+  /// Tells the listener, if any, that `t` changed.
+  void tell(Ticket t, const char* what) const;
   int max_extensions_ = 2;
 };
 

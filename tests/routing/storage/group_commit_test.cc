@@ -180,7 +180,7 @@ TEST_CASE("stalled store: the call is redirected without a ticket id, the ticket
   SECTION("a store that does not commit within the stall time") {
     std::atomic<int> opened{0};
     std::promise<void> both_opened;
-    w.service->on_change([&](const Ticket&, const std::string& what) {
+    w.service->on_change([&](const std::shared_ptr<const Ticket>&, const std::string& what) {
       if (what == "opened" && ++opened == 2) both_opened.set_value();
     });
     auto lock = std::make_unique<LockHolder>(tmp.path());
@@ -315,8 +315,8 @@ TEST_CASE("the daemon's replay queues the kept calls and returns at once, even w
     CHECK(open_tickets(w) == 0);
   }
   std::promise<void> written;
-  w.service->on_change([&](const Ticket& t, const std::string& what) {
-    if (what == "opened" && t.call_id == "replay@pbx") written.set_value();
+  w.service->on_change([&](const std::shared_ptr<const Ticket>& t, const std::string& what) {
+    if (what == "opened" && t->call_id == "replay@pbx") written.set_value();
   });
   REQUIRE(written.get_future().wait_for(kBound) == std::future_status::ready);
   CHECK(w.store->by_call("replay@pbx"));

@@ -29,7 +29,7 @@ HandOpening labelled(std::string channel = "walk_in", std::string caller = "1391
 TEST_CASE("hand: a walk-in opens a ticket with the agent's labels, unconfirmed like a call's", "[tickets][hand]") {
   World w;
   std::vector<std::string> heard;
-  w.service->on_change([&](const Ticket& t, const std::string& what) { heard.push_back(what + " " + t.id); });
+  w.service->on_change([&](const std::shared_ptr<const Ticket>& t, const std::string& what) { heard.push_back(what + " " + t->id); });
   const HandOpening h = labelled();
   const auto o = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
   const Ticket& t = o.ticket;

@@ -360,7 +360,7 @@ TEST_CASE("tickets: acknowledge_escalation errors", "[tickets][service]") {
 TEST_CASE("tickets: the change listener hears openings and changes", "[tickets][service]") {
   World w;
   std::vector<std::string> heard;
-  w.service->on_change([&](const Ticket&, const std::string& what) { heard.push_back(what); });
+  w.service->on_change([&](const std::shared_ptr<const Ticket>&, const std::string& what) { heard.push_back(what); });
   const Ticket t = w.open_critical();
   w.open_critical("call-2@pbx");
   w.confirm(t.id);
