@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "routing/common/resources.h"
+#include "routing/storage/key_filter.h"
 
 namespace assist {
 namespace {
@@ -104,22 +105,50 @@ class StatementCache {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
 };
 
+/// What the write connection remembers of the store between transactions, so that a call's write runs
+/// fewer statements. Only used under the write mutex.
+struct WriteMemory {
+  /// Every Call-ID in `calls` and every caller in `calls` or `tickets` (filled at open, then by each write;
+  /// a rolled-back write leaves its keys, which only costs a lookup). Only this process opens tickets and
+  /// links calls (assistctl changes existing tickets), so "not in the filter" means "not in the store".
+  KeyFilter call_ids, callers;
+  /// sequences.value by name as this connection last committed it; empty after a rollback or another
+  /// connection's commit (then read again).
+  std::unordered_map<std::string, std::int64_t> sequences;
+  std::int64_t data_version = -1;
+  WriteMemory(std::size_t calls, std::size_t callers) : call_ids(calls), callers(callers) {}
+};
+
 namespace {
 
 class SqliteTx final : public WriteTx {
  public:
-  SqliteTx(SQLite::Database& db, StatementCache& stmts) : db_(db), stmts_(stmts) {}
+  SqliteTx(SQLite::Database& db, StatementCache& stmts, WriteMemory& memory)
+      : db_(db), stmts_(stmts), memory_(memory) {}
+  /// Writes the sequences this transaction moved; called just before COMMIT.
+  void flush_sequences() {
+    for (const auto& name : moved_) {
+      auto& up = stmts_.get("INSERT INTO sequences (name, value) VALUES (?, ?) "
+                           "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+      up.bind(1, name);
+      up.bind(2, memory_.sequences.at(name));
+      up.exec();
+    }
+    moved_.clear();
+  }
   std::optional<Ticket> get(const std::string& id) override {
     auto& q = stmts_.get("SELECT doc FROM tickets WHERE id = ?");
     q.bind(1, id);
     return one_ticket(q);
   }
   std::optional<Ticket> ticket_of_call(const std::string& call_id) override {
+    if (!memory_.call_ids.maybe(call_id)) return std::nullopt;
     auto& q = stmts_.get("SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ?");
     q.bind(1, call_id);
     return one_ticket(q);
   }
   std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) override {
+    if (!memory_.callers.maybe(caller)) return std::nullopt;
     auto& q = stmts_.get("SELECT doc FROM tickets WHERE caller = ? AND category = ? AND terminal = 0 "
                         "ORDER BY opened_at DESC LIMIT 1");
     q.bind(1, caller);
@@ -127,6 +156,7 @@ class SqliteTx final : public WriteTx {
     return one_ticket(q);
   }
   int calls_since(const std::string& caller, Instant since) override {
+    if (!memory_.callers.maybe(caller)) return 0;
     auto& q = stmts_.get("SELECT COUNT(*) FROM calls WHERE caller = ? AND at >= ?");
     q.bind(1, caller);
     q.bind(2, static_cast<int64_t>(ms(since)));
@@ -155,6 +185,7 @@ class SqliteTx final : public WriteTx {
     q.bind(12, timer_fields(t));
     q.bind(13, t.provisional ? 1 : 0);
     q.exec();
+    if (!t.caller.empty()) memory_.callers.add(t.caller);
   }
   void event(const std::string& ticket_id, const std::string& type, const std::string& by, const std::string& note,
              const nlohmann::json& body, Instant when) override {
@@ -175,6 +206,8 @@ class SqliteTx final : public WriteTx {
     q.bind(3, caller);
     q.bind(4, static_cast<int64_t>(ms(when)));
     q.exec();
+    memory_.call_ids.add(call_id);
+    if (!caller.empty()) memory_.callers.add(caller);
   }
   bool enqueue(const OutboxMessage& m) override {
     auto& q = stmts_.get("INSERT OR IGNORE INTO outbox (id, ticket_id, kind, level, reason, notify, body, state, "
@@ -213,17 +246,25 @@ class SqliteTx final : public WriteTx {
     q.bind(7, m.id);
     q.exec();
   }
+  // Counted in memory and written once per transaction (flush_sequences): the UPSERT per call was a
+  // statement of seven.
   std::int64_t next_sequence(const std::string& name) override {
-    auto& up = stmts_.get("INSERT INTO sequences (name, value) VALUES (?, 1) "
-                         "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value");
-    up.bind(1, name);
-    up.executeStep();
-    return up.getColumn(0).getInt64();
+    auto it = memory_.sequences.find(name);
+    if (it == memory_.sequences.end()) {
+      auto& q = stmts_.get("SELECT value FROM sequences WHERE name = ?");
+      q.bind(1, name);
+      const std::int64_t v = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+      it = memory_.sequences.emplace(name, v).first;
+    }
+    if (std::find(moved_.begin(), moved_.end(), name) == moved_.end()) moved_.push_back(name);
+    return ++it->second;
   }
 
  private:
   SQLite::Database& db_;
   StatementCache& stmts_;
+  WriteMemory& memory_;
+  std::vector<std::string> moved_;  // sequences moved in this transaction
 };
 
 void migrate(SQLite::Database& db) {
@@ -255,6 +296,7 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
     configure(*write_db_);
     migrate(*write_db_);
     stmts_ = std::make_unique<StatementCache>(*write_db_);
+    load_memory();
     if (path != ":memory:") {
       struct stat st {};
       if (::stat(path.c_str(), &st) == 0) {
@@ -266,6 +308,9 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
       read_db_->setBusyTimeout(5000);
       checkpoint_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
       checkpoint_db_->setBusyTimeout(5000);
+      // A connection opens the WAL at its first read: until then a checkpoint on it finds "not in WAL
+      // mode" (log and copied -1) and does nothing, and the WAL grew without bound under load.
+      checkpoint_db_->exec("SELECT count(*) FROM sqlite_master");
       // replaces the automatic checkpoint (itself a WAL hook) on the write connection
       sqlite3_wal_hook(write_db_->getHandle(), &SqliteTicketStore::on_wal_commit, this);
       checkpointer_ = std::thread([this] {
@@ -316,6 +361,7 @@ void SqliteTicketStore::checkpoint_loop() {
     int log = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
                                              &copied);
+    if (rc == SQLITE_OK && copied > 0) checkpointed_frames_ += static_cast<std::uint64_t>(copied);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       spdlog::warn("store: WAL checkpoint failed ({}); the WAL grows until one succeeds",
                    sqlite3_errstr(rc));
@@ -392,15 +438,18 @@ void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
   check_file();
   std::optional<SQLite::Transaction> tx;
   begin(*write_db_, tx);
-  SqliteTx w(*write_db_, *stmts_);
+  check_memory();
+  SqliteTx w(*write_db_, *stmts_, *memory_);
   try {
     fn(w);  // an exception here rolls back in ~Transaction
+    w.flush_sequences();
+    stmts_->reset_all();
+    commit(*tx);
   } catch (...) {
     stmts_->reset_all();
+    forget_sequences();
     throw;
   }
-  stmts_->reset_all();
-  commit(*tx);
 }
 
 std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
@@ -411,32 +460,74 @@ std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
   for (;;) {  // once, or again without a write that threw
     std::optional<SQLite::Transaction> tx;
     begin(*write_db_, tx);
-    SqliteTx w(*write_db_, *stmts_);
     bool rerun = false;
-    for (std::size_t i = 0; i < count && !rerun; ++i) {
-      if (errors[i]) continue;
-      try {
-        write(i, w);
-      } catch (const StoreError&) {
-        stmts_->reset_all();
-        throw;
-      } catch (const SQLite::Exception& e) {
-        stmts_->reset_all();
-        if (store_at_fault(e.getErrorCode())) throw StoreError(std::string("cannot write: ") + e.what());
-        errors[i] = std::current_exception();
-        rerun = true;
-      } catch (...) {
-        stmts_->reset_all();
-        errors[i] = std::current_exception();
-        rerun = true;
+    try {
+      check_memory();
+      SqliteTx w(*write_db_, *stmts_, *memory_);
+      for (std::size_t i = 0; i < count && !rerun; ++i) {
+        if (errors[i]) continue;
+        try {
+          write(i, w);
+        } catch (const StoreError&) {
+          throw;
+        } catch (const SQLite::Exception& e) {
+          if (store_at_fault(e.getErrorCode())) throw StoreError(std::string("cannot write: ") + e.what());
+          errors[i] = std::current_exception();
+          rerun = true;
+        } catch (...) {
+          errors[i] = std::current_exception();
+          rerun = true;
+        }
       }
+      if (!rerun) {
+        w.flush_sequences();
+        stmts_->reset_all();
+        commit(*tx);
+        return errors;
+      }
+    } catch (const SQLite::Exception& e) {  // a sequence's read or write, or the data_version probe
+      stmts_->reset_all();
+      forget_sequences();
+      throw StoreError(std::string("cannot write: ") + e.what());
+    } catch (...) {
+      stmts_->reset_all();
+      forget_sequences();
+      throw;
     }
-    if (rerun) continue;  // ~Transaction rolls back what the batch wrote; run it again without the failed one
+    // ~Transaction rolls back what the batch wrote; run it again without the failed one
     stmts_->reset_all();
-    commit(*tx);
-    return errors;
+    forget_sequences();
   }
 }
+
+void SqliteTicketStore::load_memory() {
+  auto count = [&](const char* sql) {
+    SQLite::Statement q(*write_db_, sql);
+    q.executeStep();
+    return static_cast<std::size_t>(q.getColumn(0).getInt64());
+  };
+  const std::size_t calls = count("SELECT COUNT(*) FROM calls"), tickets = count("SELECT COUNT(*) FROM tickets");
+  // room for as many again, and a million at least, before the filters answer "maybe" more often
+  memory_ = std::make_unique<WriteMemory>(2 * calls + (1u << 20), 2 * (calls + tickets) + (1u << 20));
+  SQLite::Statement c(*write_db_, "SELECT call_id, caller FROM calls");
+  while (c.executeStep()) {
+    memory_->call_ids.add(c.getColumn(0).getText());
+    if (const char* caller = c.getColumn(1).getText(); *caller) memory_->callers.add(caller);
+  }
+  SQLite::Statement t(*write_db_, "SELECT caller FROM tickets WHERE caller <> ''");
+  while (t.executeStep()) memory_->callers.add(t.getColumn(0).getText());
+}
+
+void SqliteTicketStore::check_memory() {
+  auto& q = stmts_->get("PRAGMA data_version");
+  q.executeStep();
+  const std::int64_t v = q.getColumn(0).getInt64();
+  q.reset();
+  if (v != memory_->data_version) memory_->sequences.clear();
+  memory_->data_version = v;
+}
+
+void SqliteTicketStore::forget_sequences() { memory_->sequences.clear(); }
 
 std::optional<Ticket> SqliteTicketStore::get(const std::string& id) {
   std::lock_guard lock(read_lock());

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <atomic>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
@@ -14,6 +15,7 @@
 namespace assist {
 
 class StatementCache;
+struct WriteMemory;
 }  // namespace assist
 struct sqlite3;
 namespace assist {
@@ -44,12 +46,22 @@ class SqliteTicketStore final : public TicketStore {
   bool writable() override;
 
   const std::string& path() const { return path_; }
+  /// WAL pages copied into the file by the checkpoint thread since open (0 for ":memory:").
+  std::uint64_t checkpointed_frames() const { return checkpointed_frames_; }
 
  private:
   std::string path_;
   std::timed_mutex write_mu_, read_mu_;
   std::unique_ptr<SQLite::Database> write_db_, read_db_;
   std::unique_ptr<StatementCache> stmts_;  // the write connection's prepared statements
+  std::unique_ptr<WriteMemory> memory_;    // what the write path remembers of the store (key filters, sequences)
+  /// Before a write transaction's first statement: forgets the remembered sequences when another
+  /// connection has committed since this one last did (PRAGMA data_version).
+  void check_memory();
+  /// Fills memory_ from the file (at open).
+  void load_memory();
+  /// After a rollback (or a failed commit): the remembered sequences may be ahead of the file.
+  void forget_sequences();
 
   // WAL checkpoints run on their own thread and connection (PASSIVE: they never block a commit), woken
   // by the write connection's WAL hook once the WAL holds kCheckpointFrames pages; a checkpoint on the
@@ -60,6 +72,7 @@ class SqliteTicketStore final : public TicketStore {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false, checkpoint_stop_ = false;
+  std::atomic<std::uint64_t> checkpointed_frames_{0};
   std::thread checkpointer_;
   SQLite::Database& reader() { return read_db_ ? *read_db_ : *write_db_; }
   std::timed_mutex& read_lock() { return read_db_ ? read_mu_ : write_mu_; }

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/Database.h>
+
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -190,4 +192,102 @@ TEST_CASE("store: text that is not valid UTF-8 is stored with U+FFFD, not refuse
     tx.event("SA-1", "opened", "system", "", {{"text", t.asr_text}}, t0());
   });
   CHECK(s.get("SA-1")->asr_text == "家里断粮\xEF\xBF\xBD");
+}
+
+TEST_CASE("store: callers and calls written before a reopen are found after it (the key filters are loaded)",
+          "[storage][sqlite]") {
+  TempDir dir;
+  const std::string file = (dir.path / "t.db").string();
+  {
+    SqliteTicketStore s(file);
+    s.transact([&](WriteTx& tx) {
+      tx.put(ticket("SA-1"));
+      tx.link_call("SA-1@pbx", "SA-1", "13812345678", t0());
+    });
+  }
+  SqliteTicketStore s(file);
+  s.transact([&](WriteTx& tx) {
+    REQUIRE(tx.ticket_of_call("SA-1@pbx"));
+    CHECK(tx.ticket_of_call("SA-1@pbx")->id == "SA-1");
+    REQUIRE(tx.open_for_caller("13812345678", "temporary_assistance"));
+    CHECK(tx.calls_since("13812345678", t0() - std::chrono::hours(1)) == 1);
+    CHECK_FALSE(tx.ticket_of_call("other@pbx"));
+    CHECK_FALSE(tx.open_for_caller("13900000000", "temporary_assistance"));
+    CHECK(tx.calls_since("13900000000", t0() - std::chrono::hours(1)) == 0);
+    // written in this transaction: found in it too
+    Ticket t = ticket("SA-2");
+    t.caller = "13900000000";
+    tx.put(t);
+    tx.link_call("SA-2@pbx", "SA-2", t.caller, t0());
+    CHECK(tx.ticket_of_call("SA-2@pbx"));
+    CHECK(tx.open_for_caller("13900000000", "temporary_assistance"));
+  });
+}
+
+TEST_CASE("store: sequences count in memory, are written with each commit, and are read again after a rollback "
+          "or another connection's commit",
+          "[storage][sqlite]") {
+  TempDir dir;
+  const std::string file = (dir.path / "t.db").string();
+  {
+    SqliteTicketStore s(file);
+    s.transact([&](WriteTx& tx) {
+      CHECK(tx.next_sequence("ticket") == 1);
+      CHECK(tx.next_sequence("ticket") == 2);
+      CHECK(tx.next_sequence("hand_contact") == 1);
+    });
+    s.transact([&](WriteTx& tx) { CHECK(tx.next_sequence("ticket") == 3); });
+    CHECK_THROWS(s.transact([&](WriteTx& tx) {
+      CHECK(tx.next_sequence("ticket") == 4);
+      throw std::runtime_error("boom");
+    }));
+    s.transact([&](WriteTx& tx) { CHECK(tx.next_sequence("ticket") == 4); });  // the rolled-back 4 was not written
+    // a batch whose second write fails runs again without it: the others take 5 and 6
+    std::vector<std::int64_t> got(3, 0);
+    const auto errors = s.transact_batch(3, [&](std::size_t i, WriteTx& tx) {
+      got[i] = tx.next_sequence("ticket");
+      if (i == 1) throw std::runtime_error("bad write");
+    });
+    CHECK_FALSE(errors[0]);
+    CHECK(errors[1]);
+    CHECK(got[0] == 5);
+    CHECK(got[2] == 6);
+    {
+      SQLite::Database other(file, SQLite::OPEN_READWRITE);
+      other.setBusyTimeout(1000);
+      other.exec("UPDATE sequences SET value = 100 WHERE name = 'ticket'");
+    }
+    s.transact([&](WriteTx& tx) { CHECK(tx.next_sequence("ticket") == 101); });
+  }
+  SqliteTicketStore s(file);  // durable: the last committed value
+  s.transact([&](WriteTx& tx) {
+    CHECK(tx.next_sequence("ticket") == 102);
+    CHECK(tx.next_sequence("hand_contact") == 2);
+  });
+}
+
+TEST_CASE("store: WAL checkpoints run while writes go on, so the WAL does not grow without bound",
+          "[storage][sqlite]") {
+  TempDir dir;
+  const std::string file = (dir.path / "t.db").string();
+  SqliteTicketStore s(file);
+  // a few thousand WAL pages: past the point where the checkpoint thread is woken
+  int n = 0;
+  for (int batch = 0; batch < 60 && s.checkpointed_frames() == 0; ++batch) {
+    s.transact_batch(100, [&](std::size_t, WriteTx& tx) {
+      Ticket t = ticket("SA-" + std::to_string(++n));
+      t.caller = std::to_string(13800000000 + n);
+      t.asr_text = std::string(2000, 'x');
+      tx.put(t);
+      tx.link_call(t.call_id, t.id, t.caller, t0());
+    });
+  }
+  // the checkpoint runs on its own thread: wait for it, bounded
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (s.checkpointed_frames() == 0 && std::chrono::steady_clock::now() < give_up) {
+    s.transact([&](WriteTx& tx) { tx.put(ticket("SA-" + std::to_string(++n))); });  // each commit wakes it again
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(s.checkpointed_frames() > 0);
+  CHECK(std::filesystem::file_size(file) > 1'000'000);  // pages reached the database file while it is open
 }
