@@ -11,18 +11,9 @@
 
 #include "routing/classify/call_facts.h"
 #include "routing/classify/monitoring_list.h"
+#include "routing/classify/reason.h"
 
 namespace assist {
-
-/// One matched cue: which rule, the text that matched, the label it voted for, its weight, and the policy
-/// clause it stands for (e.g. "政策(六) 先行救助").
-struct Reason {
-  std::string rule;    ///< rule id in the rules file, e.g. "temporary.fire"
-  std::string cue;     ///< the text (or IVR digits) that matched
-  std::string label;   ///< "category=temporary_assistance", "urgency=critical", ...
-  std::string clause;  ///< policy clause or taxonomy rule of thumb; may be ""
-  double weight = 0;
-};
 
 struct Classification {
   std::string category;      ///< taxonomy category id

@@ -22,12 +22,9 @@ std::shared_ptr<const Classifier> load_classifier(const std::string& rules_path,
 }
 
 nlohmann::json classification_json(const Classification& c) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : c.reasons)
-    reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
   return {{"category", c.category}, {"request_type", c.request_type}, {"urgency", c.urgency},
           {"confidence", c.confidence}, {"language", c.language}, {"flags", c.flags}, {"unsure", c.unsure},
-          {"reasons", reasons}};
+          {"reasons", reasons_json(c.reasons)}};
 }
 
 Classification classification_from_json(const nlohmann::json& j) {
@@ -39,9 +36,7 @@ Classification classification_from_json(const nlohmann::json& j) {
   c.language = j.value("language", c.language);
   c.flags = j.value("flags", c.flags);
   c.unsure = j.value("unsure", c.unsure);
-  for (const auto& r : j.value("reasons", nlohmann::json::array()))
-    c.reasons.push_back({r.value("rule", ""), r.value("cue", ""), r.value("label", ""), r.value("clause", ""),
-                         r.value("weight", 0.0)});
+  c.reasons = reasons_from_json(j.value("reasons", nlohmann::json::array()));
   return c;
 }
 

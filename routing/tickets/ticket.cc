@@ -93,7 +93,7 @@ nlohmann::json to_record(const Ticket& t) {
   text("call_id", t.call_id);
   text("caller", t.caller);
   if (t.confidence != 0) j["confidence"] = t.confidence;
-  list("reasons", t.reasons);
+  if (!t.reasons.empty()) j["reasons"] = reasons_json(t.reasons);
   text("language", t.language, "zh");
   text("ivr_digits", t.ivr_digits);
   text("asr_text", t.asr_text);
@@ -148,7 +148,7 @@ Ticket from_record(const nlohmann::json& j) {
   t.request_type = j.at("request_type");
   t.urgency = j.at("urgency");
   t.confidence = j.value("confidence", 0.0);
-  t.reasons = j.value("reasons", nlohmann::json::array());
+  t.reasons = reasons_from_json(j.value("reasons", nlohmann::json::array()));
   t.language = j.value("language", "zh");
   t.ivr_digits = j.value("ivr_digits", "");
   t.asr_text = j.value("asr_text", "");
@@ -208,7 +208,7 @@ nlohmann::json to_api(const Ticket& t, Instant now) {
   nlohmann::json j = {
       {"id", t.id}, {"call_id", t.call_id}, {"caller", mask_number(t.caller)}, {"category", t.category},
       {"request_type", t.request_type}, {"urgency", t.urgency}, {"confidence", t.confidence},
-      {"reasons", t.reasons}, {"language", t.language}, {"ivr_digits", t.ivr_digits},
+      {"reasons", reasons_json(t.reasons)}, {"language", t.language}, {"ivr_digits", t.ivr_digits},
       {"asr_text", mask_numbers_in_text(t.asr_text)}, {"region_hint", t.region_hint},
       {"region_code", t.region_code}, {"queue", t.queue}, {"confirmed", t.confirmed}, {"status", t.status},
       {"opened_at", format_rfc3339(t.opened_at)}, {"first_response_due", format_rfc3339(t.first_response_due)},

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "routing/classify/reason.h"
 #include "routing/common/clock.h"
 
 namespace assist {
@@ -36,7 +37,7 @@ struct Ticket {
   std::string caller;    ///< full number: stored, never logged or listed in full
   std::string category, request_type, urgency;
   double confidence = 0;
-  nlohmann::json reasons = nlohmann::json::array();
+  std::vector<Reason> reasons;  ///< the classification's reasons at opening
   std::string language = "zh";
   std::string ivr_digits;
   std::string asr_text;

@@ -196,9 +196,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
   t.request_type = c.request_type;
   t.urgency = c.urgency;
   t.confidence = c.confidence;
-  t.reasons = nlohmann::json::array();
-  for (const auto& r : c.reasons)
-    t.reasons.push_back({{"rule", r.rule}, {"cue", r.cue}, {"label", r.label}, {"clause", r.clause}, {"weight", r.weight}});
+  t.reasons = c.reasons;
   t.language = c.language;
   t.ivr_digits = facts.ivr_digits;
   t.asr_text = facts.asr_text;

@@ -42,8 +42,8 @@ TEST_CASE("hand: a walk-in opens a ticket with the agent's labels, unconfirmed l
   CHECK(t.urgency == "critical");
   CHECK(t.confidence == 1.0);
   CHECK(t.reasons.size() == 3);
-  CHECK(t.reasons[0]["rule"] == "agent");
-  CHECK(t.reasons[0]["label"] == "category=temporary_assistance");
+  CHECK(t.reasons[0].rule == "agent");
+  CHECK(t.reasons[0].label == "category=temporary_assistance");
   CHECK(t.region_code == kPlace);
   CHECK_FALSE(t.confirmed);
   CHECK(t.status == "open");

@@ -36,7 +36,7 @@ Ticket everything() {
   t.request_type = "help";
   t.urgency = "critical";
   t.confidence = 0.9;
-  t.reasons = nlohmann::json::array({{{"rule", "r"}, {"cue", "断粮"}, {"label", "urgency=critical"}}});
+  t.reasons = {{"r", "断粮", "urgency=critical", "政策(六) 先行救助", 2.5}};
   t.language = "mn";
   t.ivr_digits = "3";
   t.asr_text = "家里断粮";
@@ -115,6 +115,7 @@ TEST_CASE("ticket record: a ticket with every member set keeps every member", "[
   CHECK(back.resolution_due_base == t.resolution_due_base);
   CHECK(back.language == "mn");
   CHECK(back.merged_from == t.merged_from);
+  CHECK(back.reasons == t.reasons);
 }
 
 TEST_CASE("ticket record: a new call's ticket leaves its defaults out and reads back the same", "[tickets][record]") {
@@ -130,7 +131,7 @@ TEST_CASE("ticket record: a new call's ticket leaves its defaults out and reads 
   CHECK(back.call_count == 1);
   CHECK(back.office_round == 1);
   CHECK(back.resolution_due_base == t.resolution_due);
-  CHECK(back.reasons == nlohmann::json::array());
+  CHECK(back.reasons.empty());
   CHECK(back.revisit.is_null());
   CHECK_FALSE(back.assignee);
   CHECK(back.first_response_esc == ClockEscalation{});
