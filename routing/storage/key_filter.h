@@ -11,9 +11,10 @@
 namespace assist {
 
 /// `maybe(k)` is true for every key ever `add`ed (no false negatives) and, for keys never added, false
-/// except for about 1 in 400 while the filter holds no more than the `expected` keys it was sized for
-/// (10 bits and 6 probes a key). Past that the false answers grow rarer slowly: a false "maybe" only
-/// costs the lookup it would have saved. Keys cannot be removed. Not thread-safe (the store's write lock).
+/// except for about 1 in 100 while the filter holds no more than the `expected` keys it was sized for
+/// (10 bits a key or more, 6 probes, all in one 64-byte block; 1 in 1 000 at 16 bits a key). Past that
+/// the false "maybe"s grow more common; each only costs the lookup it would have saved. Keys cannot be
+/// removed. Not thread-safe (the store's write lock).
 class KeyFilter {
  public:
   /// Sized for `expected` keys, at least 2^20 bits (128 KiB).
