@@ -159,10 +159,16 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
   bool& known = o.known;
   joined = known = false;
   if (!facts.call_id.empty()) {
-    if (auto same = tx.ticket_of_call(facts.call_id)) {  // the same call again (a new branch): no new count
-      out = *same;
-      known = true;
-      return;
+    if (auto same = tx.ticket_of_call(facts.call_id)) {
+      if (same->caller == facts.caller) {  // the same call again (a new branch): no new count
+        out = *same;
+        known = true;
+        return;
+      }
+      // A Call-ID is unique per call (RFC 3261 §8.1.1.4): the same one from another caller is another
+      // call (a broken or hostile peer), and must never show that caller someone else's ticket.
+      spdlog::warn("call {}: its Call-ID already names a call from another number (ticket {}); opened as a new call",
+                   facts.call_id, same->id);
     }
   }
   if (!facts.caller.empty()) {

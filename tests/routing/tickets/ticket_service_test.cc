@@ -406,6 +406,11 @@ TEST_CASE("tickets: bad input the breaker found is refused, never stored", "[tic
   const Ticket again = w.open_critical("call-1@pbx");
   CHECK(again.id == t.id);
   CHECK(w.store->get(t.id)->call_count == 1);
+  // the same Call-ID from another number is not that call: it never gets this caller's ticket
+  const Ticket other = w.open_critical("call-1@pbx", "13900000001");
+  CHECK(other.id != t.id);
+  CHECK(other.caller == "13900000001");
+  CHECK(w.store->get(t.id)->call_count == 1);
 }
 
 TEST_CASE("tickets: return with no office holding the ticket is refused", "[tickets][service]") {
