@@ -79,8 +79,9 @@ void configure(SQLite::Database& db) {
 }  // namespace
 
 /// The write connection's prepared statements, kept for the life of the store: a call's write runs up to
-/// seven statements (three for a new caller), and preparing them anew each time cost more than running them. Keyed by the SQL text's
-/// address (each is a literal at one place in this file). Only used under the write mutex.
+/// seven statements (three for a new caller), and preparing them anew each time cost more than running
+/// them. Keyed by the SQL text's address (each is a literal at one place in this file). Only used under
+/// the write mutex.
 class StatementCache {
  public:
   explicit StatementCache(SQLite::Database& db) : db_(db) {}
