@@ -429,6 +429,10 @@ http::Response Api::route(const http::Request& req) {
     if (!call_id) return error(400, "bad_param", "the Call-ID is not valid percent-encoding", "call_id");
     auto t = store_.by_call(*call_id);
     if (!t) return error(404, "not_found", "no ticket for that call");
+    // the same Call-ID came from more than one number: it must not pop one caller's ticket for another
+    if (store_.call_id_shared(*call_id))
+      return error(409, "ambiguous_call",
+                   "that Call-ID names calls from more than one number: open the ticket by its id (X-Assist-Ticket)");
     auto j = to_api(*t, now);
     j["allowed_events"] = allowed_events(*t);
     j["earlier_tickets"] = earlier_tickets(*t);

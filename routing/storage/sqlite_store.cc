@@ -548,6 +548,15 @@ std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id) {
   return one_ticket(q);
 }
 
+bool SqliteTicketStore::call_id_shared(const std::string& call_id) {
+  std::lock_guard lock(read_lock());
+  // keys "<call-id> <number>": from "<call-id> " up to "<call-id>!" (a space is 0x20, '!' 0x21)
+  SQLite::Statement q(reader(), "SELECT 1 FROM calls WHERE call_id >= ? AND call_id < ? LIMIT 1");
+  q.bind(1, call_id + " ");
+  q.bind(2, call_id + "!");
+  return q.executeStep();
+}
+
 std::vector<Ticket> SqliteTicketStore::by_caller(const std::string& caller, int limit) {
   std::vector<Ticket> out;
   if (caller.empty()) return out;

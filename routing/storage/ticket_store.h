@@ -67,6 +67,9 @@ class TicketStore {
   virtual std::vector<std::exception_ptr> transact_batch(std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) = 0;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
   virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
+  /// True when `call_id` also names a call from another number (TicketService links such a call as
+  /// "<call-id> <number>"): the Call-ID alone does not say whose call it is.
+  virtual bool call_id_shared(const std::string& call_id) = 0;
   /// The caller's tickets, newest first, at most `limit` (any status): the agent sees the caller's history.
   virtual std::vector<Ticket> by_caller(const std::string& caller, int limit) = 0;
   virtual std::vector<Ticket> list(const TicketFilter& f) = 0;

@@ -158,6 +158,9 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
   bool& joined = o.joined;
   bool& known = o.known;
   joined = known = false;
+  // The key the call is linked under: its Call-ID, or, when that Call-ID already names another number's
+  // call, the Call-ID and this number (a space: no Call-ID holds one, RFC 3261 §25.1 word).
+  std::string link = facts.call_id;
   if (!facts.call_id.empty()) {
     if (auto same = tx.ticket_of_call(facts.call_id)) {
       if (same->caller == facts.caller) {  // the same call again (a new branch): no new count
@@ -165,8 +168,14 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
         known = true;
         return;
       }
-      // A Call-ID is unique per call (RFC 3261 §8.1.1.4): the same one from another caller is another
+      // A Call-ID is unique per call (RFC 3261 §8.1.1.4): the same one from another number is another
       // call (a broken or hostile peer), and must never show that caller someone else's ticket.
+      link = facts.call_id + " " + facts.caller;
+      if (auto mine = tx.ticket_of_call(link)) {  // that other call again
+        out = *mine;
+        known = true;
+        return;
+      }
       spdlog::warn("call {}: its Call-ID already names a call from another number (ticket {}); opened as a new call",
                    facts.call_id, same->id);
     }
@@ -183,7 +192,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
         if (!one_of(f, t.flags)) t.flags.push_back(f);
       t.updated_at = now;
       tx.put(t);
-      tx.link_call(facts.call_id, t.id, facts.caller, now);
+      tx.link_call(link, t.id, facts.caller, now);
       tx.event(t.id, "call_joined", "system", "", {{"call_id", facts.call_id}}, now);
       out = std::move(t);
       joined = true;
@@ -217,7 +226,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
     t.flags.push_back("repeat_caller");
   apply_policy(t, *policy_);
   tx.put(t);
-  tx.link_call(facts.call_id, t.id, facts.caller, now);
+  tx.link_call(link, t.id, facts.caller, now);
   tx.event(t.id, "opened", "system", "",
            {{"call_id", facts.call_id}, {"category", t.category}, {"request_type", t.request_type},
             {"urgency", t.urgency}, {"confidence", t.confidence}, {"sla_rule", t.sla_rule}},

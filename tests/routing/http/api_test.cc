@@ -129,6 +129,12 @@ TEST_CASE("api: one ticket, its events, and the screen pop by Call-ID", "[http][
   res = r.get("/api/v1/tickets/" + t.id + "/events");
   REQUIRE(res.result_int() == 200);
   CHECK(body_of(res)["events"][0]["type"] == "opened");
+
+  // the same Call-ID from another number: the screen pop by Call-ID no longer says whose call it is
+  const Ticket other = r.w.open_critical("a84b4c76e66710@pc33.atlanta.example.com", "13900000001");
+  CHECK(other.id != t.id);
+  check_error(r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com"), 409, "ambiguous_call");
+  CHECK(r.get("/api/v1/tickets/" + other.id).result_int() == 200);
 }
 
 TEST_CASE("api: posting events", "[http][api]") {

@@ -108,6 +108,15 @@ TEST_CASE("hand: a contact_id sent again opens nothing new", "[tickets][hand]") 
   CHECK(again.ticket.id == first.ticket.id);
   CHECK(again.ticket.call_count == 1);
   CHECK(w.event_types(first.ticket.id) == std::vector<std::string>{"opened", "hand_opened"});
+  // the same contact_id with another number is another contact, once: sent again it is known
+  h.caller = "13600005555";
+  const auto other = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
+  CHECK_FALSE(other.known);
+  CHECK(other.ticket.id != first.ticket.id);
+  const auto other_again = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
+  CHECK(other_again.known);
+  CHECK(other_again.ticket.id == other.ticket.id);
+  CHECK(w.store->get(other.ticket.id)->call_count == 1);
 }
 
 TEST_CASE("hand: a SIP Call-ID that looks like a hand contact's id takes neither's ticket", "[tickets][hand]") {

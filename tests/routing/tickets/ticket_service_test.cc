@@ -411,6 +411,16 @@ TEST_CASE("tickets: bad input the breaker found is refused, never stored", "[tic
   CHECK(other.id != t.id);
   CHECK(other.caller == "13900000001");
   CHECK(w.store->get(t.id)->call_count == 1);
+  // and that other call again (a new branch) is known too: no second count, no new ticket
+  CHECK(w.open_critical("call-1@pbx", "13900000001").id == other.id);
+  CHECK(w.store->get(other.id)->call_count == 1);
+  // with no number at all, the same: one ticket however often it comes
+  const Ticket hidden = w.open_critical("call-1@pbx", "");
+  CHECK(hidden.id != t.id);
+  CHECK(hidden.id != other.id);
+  CHECK(w.open_critical("call-1@pbx", "").id == hidden.id);
+  CHECK(w.store->get(hidden.id)->call_count == 1);
+  CHECK(w.store->by_call("call-1@pbx")->id == t.id);  // the Call-ID alone still names the first call
 }
 
 TEST_CASE("tickets: return with no office holding the ticket is refused", "[tickets][service]") {
