@@ -11,6 +11,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,7 +35,7 @@
 namespace {
 
 const char* kUsage =
-    "usage: assistctl [--config FILE] COMMAND ...\n"
+    "usage: assistctl [--config FILE] COMMAND ...   (--config may also follow the command)\n"
     "  classify TEXT [--ivr DIGITS] [--caller NUMBER] [--language zh|mn]\n"
     "                                 labels, confidence, reasons and flags for one text, as JSON (the call path's code)\n"
     "  classify --jsonl FILE          one {\"id\",\"category\",\"request_type\",\"urgency\"} line per {\"id\",\"text\"} line\n"
@@ -93,13 +96,34 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path, int& bad) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string config_path;
-  if (args.size() >= 2 && args[0] == "--config") {
-    config_path = args[1];
-    args.erase(args.begin(), args.begin() + 2);
+  // --config FILE before the command or among its options
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--config") continue;
+    if (i + 1 >= args.size()) return usage("--config needs a FILE");
+    config_path = args[i + 1];
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+    break;
   }
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
+  }
+  // Each command's options (those taking a value, then flags): anything else is refused, not ignored.
+  static const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> kOptions = {
+      {"classify", {{"--jsonl", "--ivr", "--caller", "--language"}, {}}},
+      {"deadline", {{"--opened", "--urgency", "--request-type", "--category", "--region", "--calendar-dir"}, {}}},
+      {"recompute", {{"--calendar-dir", "--store"}, {"--dry-run", "--only-provisional"}}},
+      {"eval", {{}, {"--misses"}}},
+      {"hash-numbers", {{}, {}}}};
+  if (auto known = kOptions.find(args[0]); known != kOptions.end()) {
+    const auto& [valued, flags] = known->second;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (!args[i].starts_with("--")) continue;
+      if (flags.count(args[i])) continue;
+      if (!valued.count(args[i])) return usage("unknown option " + args[i] + " for " + args[0]);
+      if (i + 1 >= args.size()) return usage(args[i] + " needs a value");
+      ++i;
+    }
   }
   try {
     const assist::Config config = config_path.empty() ? assist::default_config() : assist::load_config(config_path);

@@ -248,7 +248,7 @@ http::Response Api::handle(const http::Request& req, const boost::asio::ip::addr
       remote.is_v6() && remote.to_v6().is_v4_mapped() &&
       boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, remote.to_v6()).is_loopback();
   if (!remote.is_loopback() && !mapped_loopback)
-    return error(403, "forbidden", "with no auth section in the config the API answers loopback clients only");
+    return error(403, "forbidden", "the API answers loopback clients only (there are no accounts or roles yet): reach it through a proxy on this host");
   try {
     return route(req);
   } catch (const EventError& e) {

@@ -278,6 +278,12 @@ class Skip(Exception):
 
 
 def run(tests):
+    """Runs `tests` (the file's list, already narrowed to the names on the command line, if any); a name
+    on the command line that is no test here is an error, not a run of nothing."""
+    unknown = [a for a in sys.argv[1:] if a not in {t.__name__ for t in tests}]
+    if unknown:
+        print(f"no test named {', '.join(unknown)} in {os.path.basename(sys.argv[0])}", file=sys.stderr, flush=True)
+        return 2
     passed = failed = skipped = 0
     for t in tests:
         name = t.__name__

@@ -14,7 +14,7 @@ from harness import *
 
 harness.DAEMON = os.environ.get("ASSISTLINED", harness.DAEMON)
 DATA = os.environ.get("ASSIST_RFC4475_DIR") or os.path.abspath(
-    os.path.join(ROOT, "..", "shared", "data", "sip-rfc4475"))
+    os.path.join(os.environ.get("ASSIST_SHARED_DIR") or os.path.join(ROOT, "..", "shared"), "data", "sip-rfc4475"))
 VIA_PORTS = (5060, 5061, 5050, 5070)
 
 
@@ -178,7 +178,7 @@ if __name__ == "__main__":
         # the torture messages are reference data beside the checkout (../shared), not part of it
         def test_rfc4475_torture_messages():
             raise Skip(f"the RFC 4475 messages are not at {DATA} (the shared reference data beside the checkout; "
-                       "or set ASSIST_RFC4475_DIR)")
+                       "or set ASSIST_SHARED_DIR, or ASSIST_RFC4475_DIR)")
         sys.exit(run([test_rfc4475_torture_messages]))
     rules = load_rules()
     names = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(DATA, "*.dat")))

@@ -298,6 +298,17 @@ def test_assistctl_works_without_a_daemon():
         r = subprocess.run([CTL, "deadline", "--opened", "yesterday", "--urgency", "normal", "--request-type", "help"],
                            capture_output=True, text=True)
         assert r.returncode == 2 and "RFC 3339" in r.stderr
+        # --config after the command is applied (it was ignored); an option the command lacks is refused
+        cfg = os.path.join(d, "site.yaml")
+        open(cfg, "w").write("sla: {limits: [{first_response: 2wd, resolution: 12wd}]}\n")
+        for args in (["--config", cfg, "deadline"], ["deadline", "--config", cfg]):
+            r = subprocess.run([CTL] + args + ["--opened", "2026-09-30T10:00:00+08:00", "--urgency", "normal",
+                                               "--request-type", "help"], capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+            assert json.loads(r.stdout)["rule"] == "first_response=2wd resolution=12wd", (args, r.stdout)
+        r = subprocess.run([CTL, "deadline", "--opened", "2026-09-30T10:00:00+08:00", "--urgency", "normal",
+                            "--request-type", "help", "--bogus", "x"], capture_output=True, text=True)
+        assert r.returncode == 2 and "unknown option --bogus for deadline" in r.stderr, r.stderr
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

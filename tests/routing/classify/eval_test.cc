@@ -8,18 +8,9 @@
 
 #include "routing/classify/eval.h"
 
-#ifndef ASSIST_SHARED_DIR
-#define ASSIST_SHARED_DIR "/work/shared"
-#endif
+#include "tests/routing/common/shared_dir.h"
 
-namespace {
-
-std::string shared_dir() {
-  const char* env = std::getenv("ASSIST_SHARED_DIR");
-  return env && *env ? env : ASSIST_SHARED_DIR;
-}
-
-}  // namespace
+using assist::test::shared_dir;
 
 TEST_CASE("eval: parse_labelled_jsonl reads lines and names a bad one", "[classify][eval]") {
   auto rows = assist::parse_labelled_jsonl(

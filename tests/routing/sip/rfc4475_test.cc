@@ -12,16 +12,14 @@
 
 #include "routing/sip/request_processor.h"
 
-#ifndef ASSIST_SHARED_DIR
-#error "ASSIST_SHARED_DIR must be defined by the build"
-#endif
+#include "tests/routing/common/shared_dir.h"
 
 namespace {
 
 using namespace assist;
 using namespace assist::sip;
 
-const std::string kDir = ASSIST_SHARED_DIR "/data/sip-rfc4475/";
+const std::string kDir = assist::test::shared_dir() + "/data/sip-rfc4475/";
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

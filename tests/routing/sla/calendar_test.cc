@@ -9,6 +9,7 @@
 #include <string>
 
 #include "routing/common/time_format.h"
+#include "tests/routing/common/shared_dir.h"
 #include "tests/routing/common/time_helpers.h"
 
 using namespace std::chrono;
@@ -210,7 +211,7 @@ std::string text(Ymd v) {
 TEST_CASE("reference check against the shared holiday JSON, 2025-2026", "[sla][calendar][reference][shared]") {
   std::map<std::string, bool> listed;  // date -> isOffDay
   for (const char* y : {"2025", "2026"}) {
-    std::ifstream f(std::string(ASSIST_SHARED_DIR) + "/data/calendar-cn/" + y + ".json");
+    std::ifstream f(assist::test::shared_dir() + "/data/calendar-cn/" + y + ".json");
     REQUIRE(f.good());
     const auto j = nlohmann::json::parse(f);
     for (const auto& day : j.at("days"))
@@ -319,7 +320,7 @@ TEST_CASE("a broken calendar file is an error naming source, line and key", "[sl
 
 TEST_CASE("the shipped files match the shared JSON one to one", "[sla][calendar][reference][shared]") {
   for (int y : {2025, 2026}) {
-    std::ifstream f(std::string(ASSIST_SHARED_DIR) + "/data/calendar-cn/" + std::to_string(y) + ".json");
+    std::ifstream f(assist::test::shared_dir() + "/data/calendar-cn/" + std::to_string(y) + ".json");
     REQUIRE(f.good());
     const auto j = nlohmann::json::parse(f);
     for (const auto& day : j.at("days")) {
