@@ -175,12 +175,15 @@ int main(int argc, char** argv) {
 
   // Call tickets are written by group commit off the SIP thread (issue 3: one fsync for many calls).
   // Calls whose tickets the store would not take by the time of a stop are kept beside it and written at
-  // the next start (before SIP is taken).
+  // the next start (before SIP is taken); while the store is stalled, late ones are kept on disk as they
+  // come, so a kill loses none.
   const std::string spill_path = config.storage_path + ".pending-calls.jsonl";
+  const std::string keep_path = config.storage_path + ".late-calls.jsonl";
   assist::GroupCommitter committer(*store, {.stall = std::chrono::milliseconds(config.storage_stall_ms),
                                             .window = std::chrono::microseconds(config.storage_group_commit_us),
                                             .max_pending = config.storage_max_pending,
-                                            .spill_path = spill_path});
+                                            .spill_path = spill_path,
+                                            .keep_path = keep_path});
   assist::CallRouter router(classifier, assist::RouteTable(config.route_table, config.queues), tickets, clock,
                             &committer);
 
@@ -324,6 +327,7 @@ int main(int argc, char** argv) {
       spdlog::warn("ALERT provisional deadlines: {} open tickets checked, {} moved, {} still provisional (policy {})",
                    rep["checked"].get<std::int64_t>(), rep["moved"].get<std::int64_t>(),
                    rep["still_provisional"].get<std::int64_t>(), rep["policy_version"].get<std::string>());
+    assist::GroupCommitter::adopt_kept(keep_path, spill_path);  // a kill during a stall left them
     committer.start();
     router.replay_spilled(spill_path);  // queued behind nothing, before the first call
     sip_server.start();

@@ -31,6 +31,11 @@ void GroupCommitter::start() {
     pthread_setname_np(pthread_self(), "assist-stall");
     watchdog_loop();
   });
+  if (!options_.keep_path.empty())
+    keeper_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "assist-keep");
+      keeper_loop();
+    });
 }
 
 void GroupCommitter::stop() {
@@ -41,10 +46,22 @@ void GroupCommitter::stop() {
   }
   writer_cv_.notify_all();
   watchdog_cv_.notify_all();
+  keeper_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (watchdog_.joinable()) watchdog_.join();
+  if (keeper_.joinable()) keeper_.join();
   std::lock_guard lock(mu_);
-  if (queue_.empty()) return;
+  // The keep file's lines are now committed, or in the queue that is spilled below: it goes once that
+  // spill is safe (with nothing queued, at once).
+  auto drop_keep_file = [&] {
+    if (keep_file_ && ::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
+      spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
+    keep_file_ = false;
+  };
+  if (queue_.empty()) {
+    drop_keep_file();
+    return;
+  }
   std::string lines;
   std::size_t kept = 0;
   for (const auto& e : queue_) {
@@ -75,6 +92,7 @@ void GroupCommitter::stop() {
       spdlog::warn("store: stopping with {} call tickets not committed; kept in {}: they are written at the next "
                    "start{}",
                    kept, options_.spill_path, lost ? " (" + std::to_string(lost) + " other writes lost)" : "");
+      drop_keep_file();
       return;
     }
     spdlog::error("store: cannot keep {} call tickets in {}: {}", kept, options_.spill_path, std::strerror(err));
@@ -182,12 +200,14 @@ void GroupCommitter::writer_loop() {
     stats_.committed += n - failed;
     stats_.failed += failed;
     const bool recovered = !healthy_.load();
+    const bool wake_keeper = keep_file_ && late_upto_ <= done_upto_;
     // healthy again when nothing still queued has been told late
     const bool none_late = late_upto_ <= done_upto_;
     if (none_late) healthy_.store(true);
     const std::uint64_t late_written = stats_.late - late_told_at_recovery;
     if (recovered && none_late) late_told_at_recovery = stats_.late;
     lock.unlock();
+    if (wake_keeper) keeper_cv_.notify_one();
     if (recovered && none_late)
       spdlog::warn("store: commits again; the tickets of the {} calls redirected without a ticket id while it was "
                    "stalled are written; readiness restored",
@@ -205,6 +225,101 @@ void GroupCommitter::writer_loop() {
     }
     lock.lock();
   }
+}
+
+namespace {
+
+/// Appends `lines` to `path` (created 0600) and fdatasyncs it; false with errno's text in `err`.
+bool append_synced(const std::string& path, const std::string& lines, std::string& err) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (std::size_t off = 0; ok && off < lines.size();) {
+    const auto n = ::write(fd, lines.data() + off, lines.size() - off);
+    if (n <= 0) ok = false;
+    else off += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fdatasync(fd) == 0;
+  if (!ok) err = std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+void GroupCommitter::keeper_loop() {
+  std::unique_lock lock(mu_);
+  std::vector<std::function<std::string()>> batch;
+  for (;;) {
+    keeper_cv_.wait(lock, [&] {
+      return stopping_ || !to_keep_.empty() || (keep_file_ && late_upto_ <= done_upto_);
+    });
+    if (stopping_) return;  // stop() settles the file with the queue it spills
+    if (to_keep_.empty()) {
+      // every write told late is committed and nothing waits to be kept: the file has done its work
+      if (::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
+        spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
+      keep_file_ = false;
+      continue;
+    }
+    batch.clear();
+    batch.swap(to_keep_);
+    lock.unlock();
+    std::string lines;
+    for (const auto& spill : batch) {
+      lines += spill();
+      lines += '\n';
+    }
+    std::string err;
+    // On a disk that is itself stalled this waits here, not on the calls: they are answered already.
+    const bool ok = append_synced(options_.keep_path, lines, err);
+    if (!ok)
+      spdlog::error("store: cannot keep {} late call tickets in {}: {}; they stay in memory only", batch.size(),
+                    options_.keep_path, err);
+    lock.lock();
+    if (ok) keep_file_ = true;
+  }
+}
+
+std::size_t GroupCommitter::adopt_kept(const std::string& keep_path, const std::string& spill_path) {
+  int fd = ::open(keep_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;  // none: the usual case
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::size_t cut = 0;
+  if (!text.empty() && text.back() != '\n') {  // the kill came in the middle of a line: it cannot be read
+    const auto last = text.find_last_of('\n');
+    cut = 1;
+    text.erase(last == std::string::npos ? 0 : last + 1);
+  }
+  const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  if (!text.empty()) {
+    // a line left half-written at the end of the spill file stays its own line
+    struct stat st {};
+    if (::stat(spill_path.c_str(), &st) == 0 && st.st_size > 0) {
+      const int sfd = ::open(spill_path.c_str(), O_RDONLY | O_CLOEXEC);
+      char last = '\n';
+      if (sfd >= 0 && ::pread(sfd, &last, 1, st.st_size - 1) == 1 && last != '\n') text.insert(text.begin(), '\n');
+      if (sfd >= 0) ::close(sfd);
+    }
+    std::string err;
+    if (!append_synced(spill_path, text, err)) {
+      spdlog::error("store: cannot move the late call tickets of {} into {}: {}; left for the next start", keep_path,
+                    spill_path, err);
+      return 0;
+    }
+  }
+  if (::unlink(keep_path.c_str()) != 0)
+    spdlog::error("store: cannot remove {}: {} (its lines are in {} too: written once)", keep_path,
+                  std::strerror(errno), spill_path);
+  spdlog::warn("store: the previous run was stopped during a stall; {} call tickets it kept in {} are written now{}",
+               lines, keep_path, cut ? " (a last line cut short by the stop is dropped)" : "");
+  return lines;
 }
 
 void GroupCommitter::watchdog_loop() {
@@ -230,13 +345,16 @@ void GroupCommitter::watchdog_loop() {
       const Entry& e = queue_[late_upto_ - done_upto_];
       if (e.submitted + options_.stall > now) break;
       if (e.job.late) lates.push_back(e.job.late);
+      if (e.job.spill && !options_.keep_path.empty()) to_keep_.push_back(e.job.spill);
       ++late_upto_;
       ++stats_.late;
     }
     const bool first = healthy_.exchange(false) && now - last_stall_log >= std::chrono::seconds(10);
     if (first) last_stall_log = now;
     const auto pending = queue_.size();
+    const bool keep = !to_keep_.empty();
     lock.unlock();
+    if (keep) keeper_cv_.notify_one();
     if (first)  // at most one line a 10 s: a store that flaps must not flood the log
       spdlog::error("store: stalled, no commit within {} ms; calls are redirected without a ticket id and their "
                     "tickets kept in memory ({} queued); not ready until it commits",

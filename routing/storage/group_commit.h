@@ -9,7 +9,8 @@
 // lock held by another process) does not hold calls: the write's `late` is called so the caller can
 // answer without waiting, the write stays queued in memory, and it is committed when the store
 // recovers, with its `done` called then. Writes are never dropped for a store fault, only retried; the
-// queue is bounded (`max_pending`) and submit() refuses past it.
+// queue is bounded (`max_pending`) and submit() refuses past it. Late writes are also kept on disk
+// (`keep_path`) until they are committed, so that a kill during a stall loses none of them.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,7 +19,9 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "routing/storage/ticket_store.h"
 
@@ -35,6 +38,12 @@ class GroupCommitter {
     /// Where stop() keeps the writes the store did not take (JSON lines from each Job's `spill`, appended
     /// and fsynced), for the next start to write; "" = nowhere (they are lost and counted in the log).
     std::string spill_path;
+    /// Where late writes are kept while the store is stalled: their `spill` lines, appended and
+    /// fdatasynced by a keeper thread soon after each is told late, the file removed once every late
+    /// write is committed. A kill (SIGKILL, a crash) during a stall leaves it for the next start, which
+    /// adopts it into `spill_path` (adopt_kept) and redoes its lines; a line whose write was committed
+    /// after all is redone as the same call, so nothing is written twice. "" = kept in memory only.
+    std::string keep_path;
   };
 
   /// One write. `write` runs on the writer thread inside the batch's transaction (see
@@ -69,6 +78,12 @@ class GroupCommitter {
   /// either way the log says how many.
   void stop();
 
+  /// At a start, before the spill file is replayed: moves the lines a killed run left in `keep_path`
+  /// to the end of `spill_path` (fsynced), then removes `keep_path`. Returns the lines moved; a last
+  /// line cut short by the kill is dropped and logged. Throws nothing (errors are logged; the file is
+  /// then left where it is, for the next start).
+  static std::size_t adopt_kept(const std::string& keep_path, const std::string& spill_path);
+
   /// Queues a write. False (and nothing queued, no callback called) when `max_pending` writes are queued
   /// or the committer is stopped: the caller answers without a ticket (503 for a call).
   bool submit(Job job);
@@ -88,6 +103,7 @@ class GroupCommitter {
   };
   void writer_loop();
   void watchdog_loop();
+  void keeper_loop();
 
   TicketStore& store_;
   const Options options_;
@@ -101,7 +117,10 @@ class GroupCommitter {
   bool writer_gathering_ = false;         // the writer waits out the window: wake it when a batch is full
   std::atomic<bool> healthy_{true};
   Stats stats_;
-  std::thread writer_, watchdog_;
+  std::condition_variable keeper_cv_;
+  std::vector<std::function<std::string()>> to_keep_;  // spill lines of writes told late, for the keeper
+  bool keep_file_ = false;                             // keep_path holds lines (the keeper wrote some)
+  std::thread writer_, watchdog_, keeper_;
 };
 
 }  // namespace assist

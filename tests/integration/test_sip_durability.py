@@ -188,7 +188,43 @@ def test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start():
+    d = tempfile.mkdtemp(prefix="assist-stall-kill-")
+    config, sip, httpp = write_config(d, free_port())
+    daemon = Daemon(config, httpp, sip).start()
+    holder = None
+    try:
+        holder = sqlite3.connect(os.path.join(d, "assistline.db"), isolation_level=None, timeout=1)
+        holder.execute("BEGIN IMMEDIATE")
+        u = Udp(sip)
+        cids = []
+        for k in range(3):
+            raw, c = invite(sip, u.local, caller=f"1390000030{k}", text="想问一下低保申请", digits="3")
+            code, h, _ = u.final(raw, c)
+            assert code == 302 and not h1(h, "x-assist-ticket"), code
+            cids.append(c)
+        keep = os.path.join(d, "assistline.db.late-calls.jsonl")
+        end = time.time() + 10  # the keeper writes them on its own thread, soon after each is told late
+        while time.time() < end and not (os.path.exists(keep) and len(open(keep).read().splitlines()) == 3):
+            time.sleep(0.02)
+        assert os.path.exists(keep) and len(open(keep).read().splitlines()) == 3, "the 3 late tickets kept on disk"
+        daemon.proc.send_signal(signal.SIGKILL); daemon.proc.wait()
+        holder.execute("ROLLBACK"); holder.close(); holder = None
+        daemon = Daemon(config, httpp, sip).start()
+        for c in cids:
+            st, t = daemon.api("GET", "/api/v1/calls/" + c)
+            assert st == 200, f"call {c}'s late ticket lost with the kill: {st}"
+        assert not os.path.exists(keep), "the kept lines were taken over at the start"
+        assert not os.path.exists(os.path.join(d, "assistline.db.pending-calls.jsonl")), "and written"
+    finally:
+        if holder is not None:
+            holder.close()
+        daemon.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run([test_sigkill_mid_run_loses_no_ticket_a_302_named,
          test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later,
-         test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start])
+         test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start,
+         test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start])

@@ -344,3 +344,88 @@ TEST_CASE("OPTIONS readiness asks the store probe: another process's lock shows 
   }
   CHECK(router.ready());
 }
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+/// Waits (bounded) until `pred` holds; the keeper works on its own thread.
+template <class Pred>
+bool eventually(Pred pred) {
+  const auto give_up = std::chrono::steady_clock::now() + kBound;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("stalled store: late calls are kept on disk as they come, and the file goes once they are written",
+          "[storage][group_commit][sip]") {
+  TempDb tmp;
+  const std::string keep = (tmp.dir / "late.jsonl").string();
+  World w(full_directory(), tmp.path());
+  GroupCommitter gc(*w.store, {.stall = std::chrono::milliseconds(50), .keep_path = keep});
+  gc.start();
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+  router.set_ready(true);
+  auto lock = std::make_unique<LockHolder>(tmp.path());
+  for (int k = 0; k < 3; ++k) {
+    std::promise<sip::RedirectDecision> answered;
+    router.on_invite(facts("late" + std::to_string(k) + "@pbx", "1390000003" + std::to_string(k)),
+                     [&](sip::RedirectDecision d) { answered.set_value(std::move(d)); });
+    auto f = answered.get_future();
+    REQUIRE(f.wait_for(kBound) == std::future_status::ready);
+    CHECK(f.get().status == 302);
+  }
+  // each late call's line, fdatasynced: what a kill now would leave for the next start
+  REQUIRE(eventually([&] { return lines_of(keep).size() == 3; }));
+  CHECK(lines_of(keep)[0].find("\"late0@pbx\"") != std::string::npos);
+  CHECK(open_tickets(w) == 0);
+  lock->release();
+  REQUIRE(eventually([&] { return open_tickets(w) == 3; }));
+  CHECK(eventually([&] { return !std::filesystem::exists(keep); }));
+  gc.stop();
+  CHECK_FALSE(std::filesystem::exists(keep));
+}
+
+TEST_CASE("a start after a kill during a stall moves the kept lines into the spill file and writes them once",
+          "[storage][group_commit]") {
+  TempDb tmp;
+  const std::string keep = (tmp.dir / "late.jsonl").string(), spill = (tmp.dir / "pending.jsonl").string();
+  World w(full_directory(), tmp.path());
+  // a line a stop left, cut short by a crash; two kept lines (one of them already committed) and a last one
+  // cut short by the kill
+  auto line = [&](const std::string& call_id, const std::string& caller) {
+    return nlohmann::json{{"call_id", call_id}, {"caller", caller}, {"labels", {{"category", "temporary_assistance"},
+                                                                                 {"request_type", "help"},
+                                                                                 {"urgency", "urgent"}}},
+                          {"queue", "sa_urgent"}, {"at_ms", w.clock.now().time_since_epoch().count()}}
+        .dump();
+  };
+  w.service->open_for_call(facts("done@pbx", "13900000041"), labels("temporary_assistance", "help", "urgent"),
+                           "sa_urgent");
+  {
+    std::ofstream(spill) << "{\"call_id\": \"cut";
+    std::ofstream(keep) << line("kept@pbx", "13900000040") << "\n" << line("done@pbx", "13900000041") << "\n{\"call";
+  }
+  CHECK(GroupCommitter::adopt_kept(keep, spill) == 2);
+  CHECK_FALSE(std::filesystem::exists(keep));
+  const auto merged = lines_of(spill);
+  REQUIRE(merged.size() == 3);
+  CHECK(merged[0] == "{\"call_id\": \"cut");  // stays its own (unreadable) line
+  CHECK(GroupCommitter::adopt_kept(keep, spill) == 0);  // nothing left to adopt
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock};
+  router.replay_spilled(spill);
+  CHECK(lines_of(spill) == std::vector<std::string>{"{\"call_id\": \"cut"});  // only the unreadable line stays
+  REQUIRE(w.store->by_call("kept@pbx"));
+  CHECK(w.store->by_call("done@pbx")->call_count == 1);  // already committed: the same call again, not twice
+  CHECK(open_tickets(w) == 2);
+}
