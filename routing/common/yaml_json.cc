@@ -192,6 +192,82 @@ YamlJson yaml_to_json(std::string_view yaml, std::string_view source) {
   return out;
 }
 
+namespace {
+
+/// The schema node that describes the value at `pointer` (following properties, additionalProperties,
+/// items and local $refs; the first branch of an allOf/anyOf/oneOf that has the key), or nullptr.
+const nlohmann::json* schema_at(const nlohmann::json& root, std::string_view pointer) {
+  auto resolve = [&](const nlohmann::json* n) -> const nlohmann::json* {
+    for (int hops = 0; n && n->is_object() && n->contains("$ref") && hops < 8; ++hops) {
+      const auto& ref = (*n)["$ref"];
+      if (!ref.is_string() || !ref.get_ref<const std::string&>().starts_with("#")) return nullptr;
+      const auto target = nlohmann::json::json_pointer(ref.get<std::string>().substr(1));
+      n = root.contains(target) ? &root.at(target) : nullptr;
+    }
+    return n;
+  };
+  const nlohmann::json* cur = resolve(&root);
+  std::size_t pos = 0;
+  while (cur && pos < pointer.size() && pointer[pos] == '/') {
+    const std::size_t next = pointer.find('/', pos + 1);
+    const std::string tok = unescape_token(
+        pointer.substr(pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
+    const nlohmann::json* step = nullptr;
+    std::vector<const nlohmann::json*> candidates{cur};
+    for (const char* k : {"allOf", "anyOf", "oneOf"})
+      if (cur->contains(k) && (*cur)[k].is_array())
+        for (const auto& b : (*cur)[k]) candidates.push_back(resolve(&b));
+    for (const auto* c : candidates) {
+      if (!c || !c->is_object()) continue;
+      if (c->contains("properties") && (*c)["properties"].contains(tok)) step = &(*c)["properties"][tok];
+      else if (c->contains("items") && (*c)["items"].is_object() && !tok.empty() &&
+               tok.find_first_not_of("0123456789") == std::string::npos)
+        step = &(*c)["items"];
+      else if (c->contains("additionalProperties") && (*c)["additionalProperties"].is_object())
+        step = &(*c)["additionalProperties"];
+      if (step) break;
+    }
+    cur = resolve(step);
+    if (next == std::string_view::npos) break;
+    pos = next;
+  }
+  return cur;
+}
+
+/// "a list", "a number", ... for a JSON type name or a value.
+std::string type_words(const std::string& t) {
+  if (t == "array") return "a list";
+  if (t == "object") return "a mapping";
+  if (t == "string") return "a string";
+  if (t == "integer") return "a whole number";
+  if (t == "number") return "a number";
+  if (t == "boolean") return "true or false";
+  if (t == "null") return "nothing";
+  return t;
+}
+std::string value_type_words(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::array: return type_words(std::string("array"));
+    case nlohmann::json::value_t::object: return type_words(std::string("object"));
+    case nlohmann::json::value_t::string: return type_words(std::string("string"));
+    case nlohmann::json::value_t::boolean: return type_words(std::string("boolean"));
+    case nlohmann::json::value_t::null: return type_words(std::string("null"));
+    case nlohmann::json::value_t::number_float: return type_words(std::string("number"));
+    default: return type_words(std::string("integer"));
+  }
+}
+
+/// A number as the config file would write it (50, not 50.000000).
+std::string plain_number(std::string text) {
+  if (text.find('.') != std::string::npos) {
+    while (!text.empty() && text.back() == '0') text.pop_back();
+    if (!text.empty() && text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
 void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::string_view source) {
   valijson::Schema parsed;
   try {
@@ -245,6 +321,29 @@ void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::st
     else
       what = "does not have the required form (" + what + ")";
   }
+  if (what.find("'type' constraint") != std::string::npos) {
+    // say what was expected and what was found, from the schema and the document
+    const auto* node = schema_at(schema, pointer);
+    const auto target = nlohmann::json::json_pointer(pointer);
+    std::string expected;
+    if (node && node->is_object() && node->contains("type")) {
+      const auto& t = (*node)["type"];
+      if (t.is_string()) expected = type_words(t.get<std::string>());
+      else if (t.is_array())
+        for (const auto& one : t) expected += (expected.empty() ? "" : " or ") + type_words(one.get<std::string>());
+    }
+    if (!expected.empty() && doc.value.contains(target))
+      what = "expected " + expected + ", found " + value_type_words(doc.value.at(target));
+  }
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"Expected number less than or equal to ", "must be at most "},
+           {"Expected number greater than or equal to ", "must be at least "},
+           {"Expected number less than ", "must be below "},
+           {"Expected number greater than ", "must be above "}})
+    if (what.starts_with(from)) {
+      what = to + plain_number(what.substr(from.size()));
+      break;
+    }
   throw YamlJsonError(std::string(source), doc.line_of(pointer), pointer_to_path(doc.value, pointer), what);
 }
 

@@ -91,6 +91,14 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
     CHECK_THROWS_WITH(load_config_text("notify:\n  webhook:\n    timeout: 2wd\n", "c.yaml"),
                       StartsWith("c.yaml:3: notify.webhook.timeout"));
   }
+  SECTION("a value of the wrong type or out of range says what was wanted") {
+    CHECK_THROWS_WITH(load_config_text("sla:\n  limits: {normal: 5}\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sla.limits: expected a list, found a mapping"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: \"udp:127.0.0.1:5999\"\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sip.listen: expected a list, found a string"));
+    CHECK_THROWS_WITH(load_config_text("storage:\n  group_commit_ms: 70\n", "c.yaml"),
+                      StartsWith("c.yaml:2: storage.group_commit_ms: must be at most 50"));
+  }
   SECTION("a route to an unknown queue") {
     CHECK_THROWS_WITH(load_config_text("routing:\n  table:\n    - {urgency: critical, queue: nowhere}\n    - {queue: general}\n",
                                        "c.yaml"),
