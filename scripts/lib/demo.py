@@ -26,7 +26,7 @@ CALLS = [  # (what, transport, caller, region, IVR digits, the caller's first wo
     ("a neighbour: an old man alone without heat", "t1", "15500002222", "150102001002", "3",
      "我邻居王大爷一个人住，这几天暖气停了，家里冷得很，好像也没吃的，你们能不能派人去看看"),
     ("a street-light complaint", "u1", "13700009999", "150102001001", "",
-     "我们小区门口的路灯坏了好几天了，晚上太黑"),
+     "我要投诉，我们小区门口的路灯坏了好几天了，晚上太黑，一直没人修"),
 ]
 
 
