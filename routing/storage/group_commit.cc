@@ -102,14 +102,21 @@ void GroupCommitter::stop() {
 }
 
 bool GroupCommitter::submit(Job job) {
-  bool wake_writer = false, wake_watchdog = false;
+  bool wake_writer = false, wake_watchdog = false, wake_keeper = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || !started_ || queue_.size() >= options_.max_pending) {
       ++stats_.refused;
       return false;
     }
-    queue_.push_back(Entry{std::move(job), Steady::now(), next_seq_++});
+    // Known stalled: the caller answers at once, so its line is kept at once, not after the stall time.
+    const bool keep_now = !healthy_.load() && !options_.keep_path.empty() && job.spill;
+    if (keep_now) {
+      to_keep_.push_back(job.spill);
+      keep_upto_ = next_seq_ + 1;
+    }
+    wake_keeper = keep_now;
+    queue_.push_back(Entry{std::move(job), Steady::now(), next_seq_++, keep_now});
     ++stats_.submitted;
     wake_writer = writer_idle_ || (writer_gathering_ && queue_.size() >= options_.max_batch);
     wake_watchdog = watchdog_idle_;
@@ -118,6 +125,7 @@ bool GroupCommitter::submit(Job job) {
   // Under load the writer is busy committing and takes what gathered without being woken: no syscall.
   if (wake_writer) writer_cv_.notify_one();
   if (wake_watchdog) watchdog_cv_.notify_one();
+  if (wake_keeper) keeper_cv_.notify_one();
   return true;
 }
 
@@ -200,7 +208,7 @@ void GroupCommitter::writer_loop() {
     stats_.committed += n - failed;
     stats_.failed += failed;
     const bool recovered = !healthy_.load();
-    const bool wake_keeper = keep_file_ && late_upto_ <= done_upto_;
+    const bool wake_keeper = keep_file_ && keep_upto_ <= done_upto_;
     // healthy again when nothing still queued has been told late
     const bool none_late = late_upto_ <= done_upto_;
     if (none_late) healthy_.store(true);
@@ -251,11 +259,11 @@ void GroupCommitter::keeper_loop() {
   std::vector<std::function<std::string()>> batch;
   for (;;) {
     keeper_cv_.wait(lock, [&] {
-      return stopping_ || !to_keep_.empty() || (keep_file_ && late_upto_ <= done_upto_);
+      return stopping_ || !to_keep_.empty() || (keep_file_ && keep_upto_ <= done_upto_);
     });
     if (stopping_) return;  // stop() settles the file with the queue it spills
     if (to_keep_.empty()) {
-      // every write told late is committed and nothing waits to be kept: the file has done its work
+      // every write with a kept line is committed and nothing waits to be kept: the file has done its work
       if (::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
         spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
       keep_file_ = false;
@@ -345,7 +353,10 @@ void GroupCommitter::watchdog_loop() {
       const Entry& e = queue_[late_upto_ - done_upto_];
       if (e.submitted + options_.stall > now) break;
       if (e.job.late) lates.push_back(e.job.late);
-      if (e.job.spill && !options_.keep_path.empty()) to_keep_.push_back(e.job.spill);
+      if (e.job.spill && !e.kept && !options_.keep_path.empty()) {
+        to_keep_.push_back(e.job.spill);
+        keep_upto_ = std::max(keep_upto_, e.seq + 1);
+      }
       ++late_upto_;
       ++stats_.late;
     }

@@ -39,7 +39,8 @@ class GroupCommitter {
     /// and fsynced), for the next start to write; "" = nowhere (they are lost and counted in the log).
     std::string spill_path;
     /// Where late writes are kept while the store is stalled: their `spill` lines, appended and
-    /// fdatasynced by a keeper thread soon after each is told late, the file removed once every late
+    /// fdatasynced by a keeper thread soon after each is told late (at once for a write submitted while
+    /// the store is known stalled, which its caller answers at once), the file removed once every late
     /// write is committed. A kill (SIGKILL, a crash) during a stall leaves it for the next start, which
     /// adopts it into `spill_path` (adopt_kept) and redoes its lines; a line whose write was committed
     /// after all is redone as the same call, so nothing is written twice. "" = kept in memory only.
@@ -100,6 +101,7 @@ class GroupCommitter {
     Job job;
     Steady::time_point submitted;
     std::uint64_t seq = 0;
+    bool kept = false;  // its spill line went to the keeper at submit (the store was known stalled)
   };
   void writer_loop();
   void watchdog_loop();
@@ -120,6 +122,7 @@ class GroupCommitter {
   std::condition_variable keeper_cv_;
   std::vector<std::function<std::string()>> to_keep_;  // spill lines of writes told late, for the keeper
   bool keep_file_ = false;                             // keep_path holds lines (the keeper wrote some)
+  std::uint64_t keep_upto_ = 0;                        // entries with seq below this may have a kept line
   std::thread writer_, watchdog_, keeper_;
 };
 
