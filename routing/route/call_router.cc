@@ -265,6 +265,7 @@ std::size_t CallRouter::replay_spilled(const std::string& path) {
       one_done(nullptr, !opening->known);
     };
     job.spill = [call] { return call->line; };
+    job.on_disk = true;  // the file keeps the line until every replayed call is written
     if (committer_->submit(std::move(job))) ++queued;
     else one_done(&call->line, false);
   }

@@ -15,6 +15,31 @@
 
 namespace assist {
 
+namespace {
+
+/// Appends `lines` to `path` (created 0600) and fdatasyncs it; a line an earlier writer left half-written
+/// at its end stays its own line. False with errno's text in `err`.
+bool append_synced(const std::string& path, std::string lines, std::string& err) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  struct stat st {};
+  if (ok && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+    char last = '\n';
+    if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') lines.insert(lines.begin(), '\n');
+  }
+  for (std::size_t off = 0; ok && off < lines.size();) {
+    const auto n = ::write(fd, lines.data() + off, lines.size() - off);
+    if (n <= 0) ok = false;
+    else off += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fdatasync(fd) == 0;
+  if (!ok) err = std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
 GroupCommitter::GroupCommitter(TicketStore& store, Options options) : store_(store), options_(options) {}
 
 GroupCommitter::~GroupCommitter() { stop(); }
@@ -31,6 +56,11 @@ void GroupCommitter::start() {
     pthread_setname_np(pthread_self(), "assist-stall");
     watchdog_loop();
   });
+  if (!options_.keep_path.empty()) {
+    // A file an earlier run left that could not be adopted keeps its lines: only ours are dropped.
+    struct stat st {};
+    keep_base_ = ::stat(options_.keep_path.c_str(), &st) == 0 ? static_cast<std::uintmax_t>(st.st_size) : 0;
+  }
   if (!options_.keep_path.empty())
     keeper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "assist-keep");
@@ -54,8 +84,7 @@ void GroupCommitter::stop() {
   // The keep file's lines are now committed, or in the queue that is spilled below: it goes once that
   // spill is safe (with nothing queued, at once).
   auto drop_keep_file = [&] {
-    if (keep_file_ && ::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
-      spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
+    if (keep_file_) drop_kept_lines();
     keep_file_ = false;
   };
   if (queue_.empty()) {
@@ -63,42 +92,39 @@ void GroupCommitter::stop() {
     return;
   }
   std::string lines;
-  std::size_t kept = 0;
+  std::size_t kept = 0, on_disk = 0;
   for (const auto& e : queue_) {
+    if (e.job.on_disk) {  // replayed: its line is still in the spill file
+      ++on_disk;
+      continue;
+    }
     if (!e.job.spill) continue;
     lines += e.job.spill();
     lines += '\n';
     ++kept;
   }
-  const std::size_t lost = queue_.size() - kept;
+  const std::size_t lost = queue_.size() - kept - on_disk;
+  const std::string replayed =
+      on_disk ? "; " + std::to_string(on_disk) + " replayed ones stay in " + options_.spill_path : "";
+  if (kept == 0 && lost == 0) {
+    spdlog::warn("store: stopping with {} replayed call tickets not committed{}", on_disk, replayed);
+    drop_keep_file();
+    return;
+  }
   if (kept > 0 && !options_.spill_path.empty()) {
-    // appended and fsynced: the file is the only copy of these tickets
-    const int fd = ::open(options_.spill_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    bool ok = fd >= 0;
-    struct stat st {};
-    if (ok && ::fstat(fd, &st) == 0 && st.st_size > 0) {  // a line left half-written earlier stays its own line
-      char last = '\n';
-      if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') lines.insert(lines.begin(), '\n');
-    }
-    for (std::size_t off = 0; ok && off < lines.size();) {
-      const auto n = ::write(fd, lines.data() + off, lines.size() - off);
-      if (n <= 0) ok = false;
-      else off += static_cast<std::size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    if (ok) {
+    std::string err;  // appended and fsynced: the file is the only copy of these tickets
+    if (append_synced(options_.spill_path, lines, err)) {
       spdlog::warn("store: stopping with {} call tickets not committed; kept in {}: they are written at the next "
-                   "start{}",
-                   kept, options_.spill_path, lost ? " (" + std::to_string(lost) + " other writes lost)" : "");
+                   "start{}{}",
+                   kept, options_.spill_path, lost ? " (" + std::to_string(lost) + " other writes lost)" : "",
+                   replayed);
       drop_keep_file();
       return;
     }
-    spdlog::error("store: cannot keep {} call tickets in {}: {}", kept, options_.spill_path, std::strerror(err));
+    spdlog::error("store: cannot keep {} call tickets in {}: {}", kept, options_.spill_path, err);
   }
-  spdlog::error("store: stopping with {} call writes not committed (the store did not take them): lost",
-                queue_.size());
+  spdlog::error("store: stopping with {} call writes not committed (the store did not take them): lost{}",
+                queue_.size() - on_disk, replayed);
 }
 
 bool GroupCommitter::submit(Job job) {
@@ -110,7 +136,7 @@ bool GroupCommitter::submit(Job job) {
       return false;
     }
     // Known stalled: the caller answers at once, so its line is kept at once, not after the stall time.
-    const bool keep_now = !healthy_.load() && !options_.keep_path.empty() && job.spill;
+    const bool keep_now = !healthy_.load() && !options_.keep_path.empty() && job.spill && !job.on_disk;
     if (keep_now) {
       to_keep_.push_back(job.spill);
       keep_upto_ = next_seq_ + 1;
@@ -235,24 +261,16 @@ void GroupCommitter::writer_loop() {
   }
 }
 
-namespace {
 
-/// Appends `lines` to `path` (created 0600) and fdatasyncs it; false with errno's text in `err`.
-bool append_synced(const std::string& path, const std::string& lines, std::string& err) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  for (std::size_t off = 0; ok && off < lines.size();) {
-    const auto n = ::write(fd, lines.data() + off, lines.size() - off);
-    if (n <= 0) ok = false;
-    else off += static_cast<std::size_t>(n);
+void GroupCommitter::drop_kept_lines() {
+  if (keep_base_ == 0) {
+    if (::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
+      spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
+  } else if (::truncate(options_.keep_path.c_str(), static_cast<off_t>(keep_base_)) != 0) {
+    spdlog::error("store: cannot cut {} back to the lines an earlier run left: {}", options_.keep_path,
+                  std::strerror(errno));
   }
-  ok = ok && ::fdatasync(fd) == 0;
-  if (!ok) err = std::strerror(errno);
-  if (fd >= 0) ::close(fd);
-  return ok;
 }
-
-}  // namespace
 
 void GroupCommitter::keeper_loop() {
   std::unique_lock lock(mu_);
@@ -264,8 +282,7 @@ void GroupCommitter::keeper_loop() {
     if (stopping_) return;  // stop() settles the file with the queue it spills
     if (to_keep_.empty()) {
       // every write with a kept line is committed and nothing waits to be kept: the file has done its work
-      if (::unlink(options_.keep_path.c_str()) != 0 && errno != ENOENT)
-        spdlog::error("store: cannot remove {}: {}", options_.keep_path, std::strerror(errno));
+      drop_kept_lines();
       keep_file_ = false;
       continue;
     }
@@ -307,14 +324,6 @@ std::size_t GroupCommitter::adopt_kept(const std::string& keep_path, const std::
   }
   const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
   if (!text.empty()) {
-    // a line left half-written at the end of the spill file stays its own line
-    struct stat st {};
-    if (::stat(spill_path.c_str(), &st) == 0 && st.st_size > 0) {
-      const int sfd = ::open(spill_path.c_str(), O_RDONLY | O_CLOEXEC);
-      char last = '\n';
-      if (sfd >= 0 && ::pread(sfd, &last, 1, st.st_size - 1) == 1 && last != '\n') text.insert(text.begin(), '\n');
-      if (sfd >= 0) ::close(sfd);
-    }
     std::string err;
     if (!append_synced(spill_path, text, err)) {
       spdlog::error("store: cannot move the late call tickets of {} into {}: {}; left for the next start", keep_path,
@@ -353,7 +362,7 @@ void GroupCommitter::watchdog_loop() {
       const Entry& e = queue_[late_upto_ - done_upto_];
       if (e.submitted + options_.stall > now) break;
       if (e.job.late) lates.push_back(e.job.late);
-      if (e.job.spill && !e.kept && !options_.keep_path.empty()) {
+      if (e.job.spill && !e.job.on_disk && !e.kept && !options_.keep_path.empty()) {
         to_keep_.push_back(e.job.spill);
         keep_upto_ = std::max(keep_upto_, e.seq + 1);
       }

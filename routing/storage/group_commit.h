@@ -59,6 +59,10 @@ class GroupCommitter {
     std::function<void()> late;
     /// Optional: the write as one line of JSON (no newline) that can be redone after a restart.
     std::function<std::string()> spill;
+    /// Its line is on disk already (a line replayed from the spill file, which stays until every one of
+    /// them is written): neither the keeper nor stop() writes it again, so restarts during one stall do
+    /// not multiply it.
+    bool on_disk = false;
   };
 
   struct Stats {
@@ -106,6 +110,9 @@ class GroupCommitter {
   void writer_loop();
   void watchdog_loop();
   void keeper_loop();
+  /// Removes this run's lines from keep_path: the file, or back to keep_base_ when an earlier run's
+  /// lines (not adopted) are in it.
+  void drop_kept_lines();
 
   TicketStore& store_;
   const Options options_;
@@ -123,6 +130,7 @@ class GroupCommitter {
   std::vector<std::function<std::string()>> to_keep_;  // spill lines of writes told late, for the keeper
   bool keep_file_ = false;                             // keep_path holds lines (the keeper wrote some)
   std::uint64_t keep_upto_ = 0;                        // entries with seq below this may have a kept line
+  std::uintmax_t keep_base_ = 0;  // the keep file's size at start: lines an earlier run left (not adopted)
   std::thread writer_, watchdog_, keeper_;
 };
 

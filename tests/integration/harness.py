@@ -277,13 +277,17 @@ class Skip(Exception):
     """A test that cannot run here (a port it must bind is taken): reported loudly, counted as skipped."""
 
 
-def run(tests):
-    """Runs `tests` (the file's list, already narrowed to the names on the command line, if any); a name
-    on the command line that is no test here is an error, not a run of nothing."""
-    unknown = [a for a in sys.argv[1:] if a not in {t.__name__ for t in tests}]
+def run(tests, always=()):
+    """Runs the file's `tests`, only those named on the command line when some are (and the ones in
+    `always`, set-up and tear-down); a name that is no test here is an error, not a run of nothing.
+    Returns the exit status: 0 when none failed."""
+    names = sys.argv[1:]
+    unknown = [a for a in names if a not in {t.__name__ for t in tests}]
     if unknown:
         print(f"no test named {', '.join(unknown)} in {os.path.basename(sys.argv[0])}", file=sys.stderr, flush=True)
         return 2
+    if names:
+        tests = [t for t in tests if t.__name__ in names or t.__name__ in always]
     passed = failed = skipped = 0
     for t in tests:
         name = t.__name__

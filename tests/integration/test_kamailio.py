@@ -217,7 +217,7 @@ def test_a_stalled_store_moves_calls_to_the_other_instance_and_loses_no_ticket()
 
 if __name__ == "__main__":
     only = sys.argv[1:]
-    run([t for t in (test_calls_through_kamailio_reach_the_queue_with_the_ticket,
+    sys.exit(run([t for t in (test_calls_through_kamailio_reach_the_queue_with_the_ticket,
                      test_killing_one_instance_mid_run_loses_no_call,
                      test_a_stalled_store_moves_calls_to_the_other_instance_and_loses_no_ticket)
-         if not only or t.__name__ in only])
+         if not only or t.__name__ in only]))

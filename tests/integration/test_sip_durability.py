@@ -224,7 +224,7 @@ def test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start():
 
 
 if __name__ == "__main__":
-    run([test_sigkill_mid_run_loses_no_ticket_a_302_named,
+    sys.exit(run([test_sigkill_mid_run_loses_no_ticket_a_302_named,
          test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later,
          test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start,
-         test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start])
+         test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start]))

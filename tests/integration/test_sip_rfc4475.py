@@ -192,5 +192,4 @@ if __name__ == "__main__":
     def test_daemon_stops_cleanly():
         teardown()
     tests.append(test_daemon_stops_cleanly)
-    only = sys.argv[1:]
-    run([t for t in tests if not only or t.__name__ in only or t.__name__ in ("test_setup", "test_daemon_stops_cleanly")])
+    sys.exit(run(tests, always=("test_setup", "test_daemon_stops_cleanly")))

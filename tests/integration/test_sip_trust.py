@@ -206,6 +206,6 @@ def test_flood_past_capacity_gets_503_retry_after_and_recovers():
 
 if __name__ == "__main__":
     only = sys.argv[1:]
-    run([t for t in (test_source_outside_allow_gets_nothing_and_opens_nothing,
+    sys.exit(run([t for t in (test_source_outside_allow_gets_nothing_and_opens_nothing,
                      test_per_source_rate_limit_drops_counts_and_recovers,
-                     test_flood_past_capacity_gets_503_retry_after_and_recovers) if not only or t.__name__ in only])
+                     test_flood_past_capacity_gets_503_retry_after_and_recovers) if not only or t.__name__ in only]))

@@ -455,3 +455,56 @@ TEST_CASE("stalled store: a call that comes once the stall is known is kept on d
   REQUIRE(eventually([&] { return open_tickets(w) == 2; }));
   CHECK(eventually([&] { return !std::filesystem::exists(keep); }));
 }
+
+TEST_CASE("restarts during one stall do not multiply the kept calls: replayed lines are neither kept again nor "
+          "spilled again",
+          "[storage][group_commit]") {
+  TempDb tmp;
+  const std::string spill = (tmp.dir / "pending.jsonl").string(), keep = (tmp.dir / "late.jsonl").string();
+  World w(full_directory(), tmp.path());
+  LockHolder lock(tmp.path());
+  {  // the first run: a call during the stall, then a stop
+    GroupCommitter gc(*w.store, {.stall = std::chrono::milliseconds(20), .spill_path = spill, .keep_path = keep});
+    gc.start();
+    CallRouter r{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+    r.set_ready(true);
+    std::promise<void> answered;
+    r.on_invite(facts("once@pbx", "13900000060"), [&](sip::RedirectDecision) { answered.set_value(); });
+    REQUIRE(answered.get_future().wait_for(kBound) == std::future_status::ready);
+    gc.stop();
+  }
+  REQUIRE(lines_of(spill).size() == 1);
+  for (int restart = 0; restart < 3; ++restart) {  // the store still locked at each start
+    GroupCommitter gc(*w.store, {.stall = std::chrono::milliseconds(20), .spill_path = spill, .keep_path = keep});
+    gc.start();
+    CallRouter r{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+    CHECK(r.replay_spilled(spill) == 1);
+    REQUIRE(eventually([&] { return !gc.healthy() && gc.stats().late >= 1; }));
+    gc.stop();
+    CHECK(lines_of(spill).size() == 1);  // not 2, 4, 8
+    CHECK_FALSE(std::filesystem::exists(keep));
+  }
+}
+
+TEST_CASE("a keep file an earlier run left (not adopted) keeps its lines when this run's are done",
+          "[storage][group_commit]") {
+  TempDb tmp;
+  const std::string keep = (tmp.dir / "late.jsonl").string();
+  { std::ofstream(keep) << "{\"call_id\": \"earlier@pbx\"}\n"; }
+  World w(full_directory(), tmp.path());
+  GroupCommitter gc(*w.store, {.stall = std::chrono::milliseconds(20), .keep_path = keep});
+  gc.start();
+  CallRouter router{Classifier::builtin(), RouteTable(w.config.route_table, w.config.queues), *w.service, w.clock, &gc};
+  router.set_ready(true);
+  auto lock = std::make_unique<LockHolder>(tmp.path());
+  std::promise<void> answered;
+  router.on_invite(facts("now@pbx", "13900000070"), [&](sip::RedirectDecision) { answered.set_value(); });
+  REQUIRE(answered.get_future().wait_for(kBound) == std::future_status::ready);
+  REQUIRE(eventually([&] { return lines_of(keep).size() == 2; }));
+  lock->release();
+  REQUIRE(eventually([&] { return open_tickets(w) == 1; }));
+  REQUIRE(eventually([&] { return lines_of(keep).size() == 1; }));
+  CHECK(lines_of(keep)[0] == "{\"call_id\": \"earlier@pbx\"}");
+  gc.stop();
+  CHECK(lines_of(keep).size() == 1);
+}
