@@ -115,15 +115,35 @@ int main(int argc, char** argv) {
       {"recompute", {{"--calendar-dir", "--store"}, {"--dry-run", "--only-provisional"}}},
       {"eval", {{}, {"--misses"}}},
       {"hash-numbers", {{}, {}}}};
+  // Each command's positional arguments, at most (classify TEXT, eval FILE, hash-numbers [FILE]).
+  static const std::map<std::string, std::size_t> kPositional = {
+      {"classify", 1}, {"deadline", 0}, {"recompute", 0}, {"eval", 1}, {"hash-numbers", 1}};
   if (auto known = kOptions.find(args[0]); known != kOptions.end()) {
     const auto& [valued, flags] = known->second;
+    std::vector<std::string> positional, options;
     for (std::size_t i = 1; i < args.size(); ++i) {
-      if (!args[i].starts_with("--")) continue;
-      if (flags.count(args[i])) continue;
+      if (args[i].size() < 2 || args[i][0] != '-') {  // "-" alone is a FILE (standard input)
+        positional.push_back(args[i]);
+        continue;
+      }
+      if (flags.count(args[i])) {
+        options.push_back(args[i]);
+        continue;
+      }
       if (!valued.count(args[i])) return usage("unknown option " + args[i] + " for " + args[0]);
       if (i + 1 >= args.size()) return usage(args[i] + " needs a value");
-      ++i;
+      options.push_back(args[i]);
+      options.push_back(args[++i]);
     }
+    if (positional.size() > kPositional.at(args[0]))
+      return usage(args[0] + " takes " + std::to_string(kPositional.at(args[0])) + " argument" +
+                   (kPositional.at(args[0]) == 1 ? "" : "s") + " besides its options, not " +
+                   std::to_string(positional.size()) + " (quote a TEXT with spaces)");
+    // the command's code reads its argument at args[1], its options after
+    std::vector<std::string> ordered{args[0]};
+    ordered.insert(ordered.end(), positional.begin(), positional.end());
+    ordered.insert(ordered.end(), options.begin(), options.end());
+    args = std::move(ordered);
   }
   try {
     const assist::Config config = config_path.empty() ? assist::default_config() : assist::load_config(config_path);

@@ -309,6 +309,15 @@ def test_assistctl_works_without_a_daemon():
         r = subprocess.run([CTL, "deadline", "--opened", "2026-09-30T10:00:00+08:00", "--urgency", "normal",
                             "--request-type", "help", "--bogus", "x"], capture_output=True, text=True)
         assert r.returncode == 2 and "unknown option --bogus for deadline" in r.stderr, r.stderr
+        r = subprocess.run([CTL, "classify", "-x", FIRE], capture_output=True, text=True)
+        assert r.returncode == 2 and "unknown option -x" in r.stderr, r.stderr
+        r = subprocess.run([CTL, "classify", "家里", "断粮"], capture_output=True, text=True)
+        assert r.returncode == 2 and "quote a TEXT" in r.stderr, r.stderr
+        labelled = os.path.join(d, "labelled.jsonl")
+        open(labelled, "w").write(json.dumps({"id": "a", "text": FIRE, "category": "temporary_assistance",
+                                              "request_type": "help", "urgency": "critical"}, ensure_ascii=False) + "\n")
+        r = subprocess.run([CTL, "eval", "--misses", labelled], capture_output=True, text=True)  # options first
+        assert r.returncode == 0 and "texts: 1" in r.stdout, (r.stdout, r.stderr)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
