@@ -157,8 +157,11 @@ def test_stalled_store_redirects_without_ticket_id_and_writes_the_tickets_later(
         shutil.rmtree(d, ignore_errors=True)
 
 
-def test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start():
-    d = tempfile.mkdtemp(prefix="assist-stall-stop-")
+def stalled_then_restarted(prefix, caller_base, interrupt, check_before_restart):
+    """Locks the store, places 3 calls (each redirected without a ticket id), `interrupt`s the daemon
+    (stop or SIGKILL), runs `check_before_restart(d)`, releases the lock, restarts: every call's ticket
+    must then exist. Returns the work folder's files left after the restart (names)."""
+    d = tempfile.mkdtemp(prefix=prefix)
     config, sip, httpp = write_config(d, free_port())
     daemon = Daemon(config, httpp, sip).start()
     holder = None
@@ -168,59 +171,54 @@ def test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start():
         u = Udp(sip)
         cids = []
         for k in range(3):
-            raw, c = invite(sip, u.local, caller=f"1390000020{k}", text="想问一下低保申请", digits="3")
+            raw, c = invite(sip, u.local, caller=f"{caller_base}{k}", text="想问一下低保申请", digits="3")
             code, h, _ = u.final(raw, c)
             assert code == 302 and not h1(h, "x-assist-ticket"), code
             cids.append(c)
-        assert daemon.stop() == 0
-        spill = os.path.join(d, "assistline.db.pending-calls.jsonl")
-        assert os.path.exists(spill) and len(open(spill).read().splitlines()) == 3, "the 3 kept tickets spilled"
+        interrupt(daemon, d)
+        check_before_restart(d)
         holder.execute("ROLLBACK"); holder.close(); holder = None
         daemon = Daemon(config, httpp, sip).start()
         for c in cids:
             st, t = daemon.api("GET", "/api/v1/calls/" + c)
             assert st == 200, f"call {c}'s kept ticket not written at the next start: {st}"
-        assert not os.path.exists(spill), "the spill file is removed once written"
+        return os.listdir(d)
     finally:
         if holder is not None:
             holder.close()
         daemon.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def lines_in(d, name):
+    path = os.path.join(d, name)
+    return len(open(path).read().splitlines()) if os.path.exists(path) else 0
+
+
+def test_stopped_while_stalled_the_kept_tickets_are_written_at_the_next_start():
+    def stop(daemon, d):
+        assert daemon.stop() == 0
+
+    def spilled(d):
+        assert lines_in(d, "assistline.db.pending-calls.jsonl") == 3, "the 3 kept tickets spilled"
+
+    left = stalled_then_restarted("assist-stall-stop-", "1390000020", stop, spilled)
+    assert "assistline.db.pending-calls.jsonl" not in left, "the spill file is removed once written"
 
 
 def test_killed_while_stalled_the_late_tickets_are_written_at_the_next_start():
-    d = tempfile.mkdtemp(prefix="assist-stall-kill-")
-    config, sip, httpp = write_config(d, free_port())
-    daemon = Daemon(config, httpp, sip).start()
-    holder = None
-    try:
-        holder = sqlite3.connect(os.path.join(d, "assistline.db"), isolation_level=None, timeout=1)
-        holder.execute("BEGIN IMMEDIATE")
-        u = Udp(sip)
-        cids = []
-        for k in range(3):
-            raw, c = invite(sip, u.local, caller=f"1390000030{k}", text="想问一下低保申请", digits="3")
-            code, h, _ = u.final(raw, c)
-            assert code == 302 and not h1(h, "x-assist-ticket"), code
-            cids.append(c)
-        keep = os.path.join(d, "assistline.db.late-calls.jsonl")
+    keep = "assistline.db.late-calls.jsonl"
+
+    def kill(daemon, d):
         end = time.time() + 10  # the keeper writes them on its own thread, soon after each is told late
-        while time.time() < end and not (os.path.exists(keep) and len(open(keep).read().splitlines()) == 3):
+        while time.time() < end and lines_in(d, keep) != 3:
             time.sleep(0.02)
-        assert os.path.exists(keep) and len(open(keep).read().splitlines()) == 3, "the 3 late tickets kept on disk"
+        assert lines_in(d, keep) == 3, "the 3 late tickets kept on disk"
         daemon.proc.send_signal(signal.SIGKILL); daemon.proc.wait()
-        holder.execute("ROLLBACK"); holder.close(); holder = None
-        daemon = Daemon(config, httpp, sip).start()
-        for c in cids:
-            st, t = daemon.api("GET", "/api/v1/calls/" + c)
-            assert st == 200, f"call {c}'s late ticket lost with the kill: {st}"
-        assert not os.path.exists(keep), "the kept lines were taken over at the start"
-        assert not os.path.exists(os.path.join(d, "assistline.db.pending-calls.jsonl")), "and written"
-    finally:
-        if holder is not None:
-            holder.close()
-        daemon.stop()
-        shutil.rmtree(d, ignore_errors=True)
+
+    left = stalled_then_restarted("assist-stall-kill-", "1390000030", kill, lambda d: None)
+    assert keep not in left, "the kept lines were taken over at the start"
+    assert "assistline.db.pending-calls.jsonl" not in left, "and written"
 
 
 if __name__ == "__main__":
