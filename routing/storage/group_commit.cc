@@ -282,8 +282,11 @@ void GroupCommitter::keeper_loop() {
     if (stopping_) return;  // stop() settles the file with the queue it spills
     if (to_keep_.empty()) {
       // every write with a kept line is committed and nothing waits to be kept: the file has done its work
-      drop_kept_lines();
+      // (dropped without the lock: submit never waits on the file system; only this thread writes it)
       keep_file_ = false;
+      lock.unlock();
+      drop_kept_lines();
+      lock.lock();
       continue;
     }
     batch.clear();
