@@ -33,6 +33,7 @@
 #include "routing/sip/sip_server.h"
 #include "routing/sla/sla_thread.h"
 #include "routing/storage/sqlite_store.h"
+#include "routing/storage/store_lock.h"
 #include "routing/tickets/ticket_service.h"
 
 namespace {
@@ -110,11 +111,14 @@ int main(int argc, char** argv) {
   spdlog::info("assistlined starting: config {}", config.source);
 
   assist::SystemClock clock;
+  std::unique_ptr<assist::StoreOwnerLock> owner;  // one daemon per store, held until exit
   std::unique_ptr<assist::SqliteTicketStore> store;
   try {
+    owner = std::make_unique<assist::StoreOwnerLock>(config.storage_path);
     store = std::make_unique<assist::SqliteTicketStore>(config.storage_path);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
+    std::cerr << "assistlined: " << e.what() << "\n";  // also where whoever started it looks
     return 1;
   }
   std::shared_ptr<const assist::WorkingDayCalendar> calendar;

@@ -30,6 +30,7 @@
 #include "routing/escalation/engine.h"
 #include "routing/sla/policy.h"
 #include "routing/storage/sqlite_store.h"
+#include "routing/storage/store_lock.h"
 #include "routing/tickets/ticket_service.h"
 
 namespace {
@@ -229,7 +230,18 @@ int main(int argc, char** argv) {
       const auto cal_dir = opt("--calendar-dir");
       auto calendar = cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
       assist::SystemClock clock;
-      assist::SqliteTicketStore store(opt("--store").value_or(config.storage_path));
+      const std::string store_path = opt("--store").value_or(config.storage_path);
+      // writing deadlines under a running daemon would race its timers: it has POST /api/v1/recompute
+      std::unique_ptr<assist::StoreOwnerLock> owner;
+      if (!flag("--dry-run")) {
+        try {
+          owner = std::make_unique<assist::StoreOwnerLock>(store_path);
+        } catch (const assist::StoreError& e) {
+          std::cerr << "assistctl: " << e.what() << ": use POST /api/v1/recompute on it, or --dry-run\n";
+          return 2;
+        }
+      }
+      assist::SqliteTicketStore store(store_path);
       auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar, config.business_hours);
       assist::Directory directory(config.directory);
       assist::EscalationEngine engine(store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,

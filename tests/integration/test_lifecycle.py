@@ -161,6 +161,28 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_one_daemon_per_store_and_no_recompute_under_it():
+    d = tempfile.mkdtemp(prefix="assist-owner-")
+    config, sip, httpp = write_config(d, free_port())
+    daemon = Daemon(config, httpp, sip).start()
+    try:
+        store = os.path.join(d, "assistline.db")
+        # a second daemon on the same store stops at once (its key filters and ids assume it is alone)
+        p = subprocess.run([harness.DAEMON, "--config", config], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
+        p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 2 and "POST /api/v1/recompute" in p.stderr, p.stderr
+        p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr  # reading is fine
+        assert daemon.stop() == 0
+        p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr  # the daemon stopped: its lock went with it
+        daemon = Daemon(config, httpp, sip).start()  # and it starts again
+    finally:
+        daemon.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 @with_env
 def test_open_a_ticket_by_hand(env):
     """POST /api/v1/tickets: a walk-in classified as a call is, the same caller's call joined (并单),
@@ -270,4 +292,5 @@ def test_assistctl_deadline_per_region():
 if __name__ == "__main__":
     sys.exit(run([test_clocks_pause_resume_and_extend, test_return_reassign_restarts_the_office_clock,
                   test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder,
+                  test_one_daemon_per_store_and_no_recompute_under_it,
                   test_open_a_ticket_by_hand, test_assistctl_deadline_per_region]))

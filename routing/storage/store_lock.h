@@ -1,0 +1,22 @@
+#pragma once
+// One daemon per store: `<store path>.lock`, held with flock(2) for the life of the process (the kernel
+// drops it at exit, even on SIGKILL). The write path counts on it: its key filters and sequences assume
+// that no other process opens tickets or links calls in the store (SqliteTicketStore, WriteMemory).
+#include <string>
+
+namespace assist {
+
+class StoreOwnerLock {
+ public:
+  /// Takes the lock without waiting. Throws StoreError naming the lock file when another process holds
+  /// it (a daemon on this store) or it cannot be opened. ":memory:" takes nothing.
+  explicit StoreOwnerLock(const std::string& store_path);
+  ~StoreOwnerLock();
+  StoreOwnerLock(const StoreOwnerLock&) = delete;
+  StoreOwnerLock& operator=(const StoreOwnerLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace assist
