@@ -56,14 +56,6 @@ int usage(const std::string& why) {
   return 2;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw assist::FileError(path + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::shared_ptr<const assist::Classifier> classifier_for(const assist::Config& c) {
   return assist::load_classifier(c.rules_path, c.monitoring_list_path, c.hmac_key);
 }
@@ -109,18 +101,20 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
   }
-  // Each command's options (those taking a value, then flags): anything else is refused, not ignored.
-  static const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> kOptions = {
-      {"classify", {{"--jsonl", "--ivr", "--caller", "--language"}, {}}},
-      {"deadline", {{"--opened", "--urgency", "--request-type", "--category", "--region", "--calendar-dir"}, {}}},
-      {"recompute", {{"--calendar-dir", "--store"}, {"--dry-run", "--only-provisional"}}},
-      {"eval", {{}, {"--misses"}}},
-      {"hash-numbers", {{}, {}}}};
-  // Each command's positional arguments, at most (classify TEXT, eval FILE, hash-numbers [FILE]).
-  static const std::map<std::string, std::size_t> kPositional = {
-      {"classify", 1}, {"deadline", 0}, {"recompute", 0}, {"eval", 1}, {"hash-numbers", 1}};
-  if (auto known = kOptions.find(args[0]); known != kOptions.end()) {
-    const auto& [valued, flags] = known->second;
+  // Each command's options (those taking a value, flags) and how many arguments besides them it takes
+  // (classify TEXT, eval FILE, hash-numbers [FILE]): anything else is refused, not ignored.
+  struct Grammar {
+    std::set<std::string> valued, flags;
+    std::size_t positional;
+  };
+  static const std::map<std::string, Grammar> kGrammar = {
+      {"classify", {{"--jsonl", "--ivr", "--caller", "--language"}, {}, 1}},
+      {"deadline", {{"--opened", "--urgency", "--request-type", "--category", "--region", "--calendar-dir"}, {}, 0}},
+      {"recompute", {{"--calendar-dir", "--store"}, {"--dry-run", "--only-provisional"}, 0}},
+      {"eval", {{}, {"--misses"}, 1}},
+      {"hash-numbers", {{}, {}, 1}}};
+  if (auto known = kGrammar.find(args[0]); known != kGrammar.end()) {
+    const auto& [valued, flags, most] = known->second;
     std::vector<std::string> positional, options;
     for (std::size_t i = 1; i < args.size(); ++i) {
       if (args[i].size() < 2 || args[i][0] != '-') {  // "-" alone is a FILE (standard input)
@@ -136,10 +130,9 @@ int main(int argc, char** argv) {
       options.push_back(args[i]);
       options.push_back(args[++i]);
     }
-    if (positional.size() > kPositional.at(args[0]))
-      return usage(args[0] + " takes " + std::to_string(kPositional.at(args[0])) + " argument" +
-                   (kPositional.at(args[0]) == 1 ? "" : "s") + " besides its options, not " +
-                   std::to_string(positional.size()) + " (quote a TEXT with spaces)");
+    if (positional.size() > most)
+      return usage(args[0] + " takes " + std::to_string(most) + " argument" + (most == 1 ? "" : "s") +
+                   " besides its options, not " + std::to_string(positional.size()) + " (quote a TEXT with spaces)");
     // the command's code reads its argument at args[1], its options after
     std::vector<std::string> ordered{args[0]};
     ordered.insert(ordered.end(), positional.begin(), positional.end());

@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 namespace assist {
@@ -60,12 +62,11 @@ void GroupCommitter::start() {
     // A file an earlier run left that could not be adopted keeps its lines: only ours are dropped.
     struct stat st {};
     keep_base_ = ::stat(options_.keep_path.c_str(), &st) == 0 ? static_cast<std::uintmax_t>(st.st_size) : 0;
-  }
-  if (!options_.keep_path.empty())
     keeper_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "assist-keep");
       keeper_loop();
     });
+  }
 }
 
 void GroupCommitter::stop() {
@@ -309,20 +310,13 @@ void GroupCommitter::keeper_loop() {
 }
 
 std::size_t GroupCommitter::adopt_kept(const std::string& keep_path, const std::string& spill_path) {
-  int fd = ::open(keep_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;  // none: the usual case
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    const auto n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  std::size_t cut = 0;
-  if (!text.empty() && text.back() != '\n') {  // the kill came in the middle of a line: it cannot be read
+  std::ifstream in(keep_path, std::ios::binary);
+  if (!in) return 0;  // none: the usual case
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const bool cut = !text.empty() && text.back() != '\n';  // the kill came in the middle of a line
+  if (cut) {
     const auto last = text.find_last_of('\n');
-    cut = 1;
     text.erase(last == std::string::npos ? 0 : last + 1);
   }
   const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));

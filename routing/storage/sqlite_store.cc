@@ -391,6 +391,29 @@ bool store_at_fault(int code) {
   }
 }
 
+/// Runs, in order, the writes of a batch that have not failed yet. False when all went through; true
+/// when one threw a fault of its own (recorded in `errors`; the batch is then rolled back and run again
+/// without it). A store fault is thrown as StoreError: the whole batch waits for the store.
+bool run_writes(WriteTx& w, std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write,
+                std::vector<std::exception_ptr>& errors) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (errors[i]) continue;
+    try {
+      write(i, w);
+    } catch (const StoreError&) {
+      throw;
+    } catch (const SQLite::Exception& e) {
+      if (store_at_fault(e.getErrorCode())) throw StoreError(std::string("cannot write: ") + e.what());
+      errors[i] = std::current_exception();
+      return true;
+    } catch (...) {
+      errors[i] = std::current_exception();
+      return true;
+    }
+  }
+  return false;
+}
+
 /// BEGIN IMMEDIATE (the write lock now, not at the first write); StoreError when it cannot be had.
 void begin(SQLite::Database& db, std::optional<SQLite::Transaction>& tx) {
   try {
@@ -438,9 +461,9 @@ void SqliteTicketStore::transact(const std::function<void(WriteTx&)>& fn) {
   check_file();
   std::optional<SQLite::Transaction> tx;
   begin(*write_db_, tx);
-  check_memory();
-  SqliteTx w(*write_db_, *stmts_, *memory_);
   try {
+    check_memory();
+    SqliteTx w(*write_db_, *stmts_, *memory_);
     fn(w);  // an exception here rolls back in ~Transaction
     w.flush_sequences();
     stmts_->reset_all();
@@ -460,26 +483,10 @@ std::vector<std::exception_ptr> SqliteTicketStore::transact_batch(
   for (;;) {  // once, or again without a write that threw
     std::optional<SQLite::Transaction> tx;
     begin(*write_db_, tx);
-    bool rerun = false;
     try {
       check_memory();
       SqliteTx w(*write_db_, *stmts_, *memory_);
-      for (std::size_t i = 0; i < count && !rerun; ++i) {
-        if (errors[i]) continue;
-        try {
-          write(i, w);
-        } catch (const StoreError&) {
-          throw;
-        } catch (const SQLite::Exception& e) {
-          if (store_at_fault(e.getErrorCode())) throw StoreError(std::string("cannot write: ") + e.what());
-          errors[i] = std::current_exception();
-          rerun = true;
-        } catch (...) {
-          errors[i] = std::current_exception();
-          rerun = true;
-        }
-      }
-      if (!rerun) {
+      if (!run_writes(w, count, write, errors)) {
         w.flush_sequences();
         stmts_->reset_all();
         commit(*tx);

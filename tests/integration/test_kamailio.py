@@ -97,6 +97,15 @@ class Stack:
             pass
         return ok, failed, out
 
+    def all_completed(self, p, stat, n, what):
+        """SIPp's `n` calls all completed (200/ACK/BYE) and the queue saw each once; returns what it saw."""
+        ok, failed, out = self.result(p, stat)
+        assert ok == n and failed == 0, f"SIPp: {ok} successful, {failed} failed {what}\n" \
+                                        f"{out[-1500:]}\n{self.kam_tail()[-1500:]}"
+        seen = self.queue_calls()
+        assert len({c for c, *_ in seen}) == n, f"the queue saw {len(seen)} INVITEs"
+        return seen
+
     def queue_calls(self):
         """The INVITEs the agent queue saw: [(call_id, ticket, urgency, priority)]."""
         try:
@@ -137,10 +146,7 @@ def test_calls_through_kamailio_reach_the_queue_with_the_ticket():
     s = Stack()
     try:
         p, stat = s.callers(20, 10)
-        ok, failed, out = s.result(p, stat)
-        assert ok == 20 and failed == 0, f"SIPp: {ok} successful, {failed} failed\n{out[-1500:]}\n{s.kam_tail()}"
-        seen = s.queue_calls()
-        assert len({c for c, *_ in seen}) == 20, f"the queue saw {len(seen)} INVITEs: {seen[:3]}"
+        seen = s.all_completed(p, stat, 20, "through Kamailio")
         for cid, tid, urg, prio in seen:
             assert tid and not tid.startswith("$"), f"call {cid} reached the queue without X-Assist-Ticket"
             assert urg and prio in ("emergency", "urgent", "normal"), (cid, urg, prio)
@@ -161,11 +167,7 @@ def test_killing_one_instance_mid_run_loses_no_call():
         time.sleep(2.5)
         victim = s.daemons[0]
         victim.proc.send_signal(signal.SIGKILL); victim.proc.wait()
-        ok, failed, out = s.result(p, stat)
-        assert ok == 150 and failed == 0, f"SIPp: {ok} successful, {failed} failed after killing one instance\n" \
-                                          f"{out[-1500:]}\n{s.kam_tail()[-1500:]}"
-        seen = s.queue_calls()
-        assert len({c for c, *_ in seen}) == 150, f"the queue saw {len(seen)} INVITEs"
+        seen = s.all_completed(p, stat, 150, "after killing one instance")
         missing = [c for c, tid, *_ in seen if not tid or tid.startswith("$")]
         assert not missing, f"{len(missing)} calls reached the queue without a ticket"
         # the victim took calls before it died; the survivor every call after; each call one ticket
@@ -193,11 +195,7 @@ def test_a_stalled_store_moves_calls_to_the_other_instance_and_loses_no_ticket()
         time.sleep(2.0)
         holder = sqlite3.connect(os.path.join(s.dir, "a0", "assistline.db"), isolation_level=None, timeout=1)
         holder.execute("BEGIN IMMEDIATE")
-        ok, failed, out = s.result(p, stat)
-        assert ok == 150 and failed == 0, f"SIPp: {ok} successful, {failed} failed with one store stalled\n" \
-                                          f"{out[-1500:]}\n{s.kam_tail()[-1500:]}"
-        seen = s.queue_calls()
-        assert len({c for c, *_ in seen}) == 150, f"the queue saw {len(seen)} INVITEs"
+        seen = s.all_completed(p, stat, 150, "with one store stalled")
         no_id = [c for c, tid, *_ in seen if not tid or tid.startswith("$")]
         holder.execute("ROLLBACK"); holder.close(); holder = None
         # the stalled instance writes what it kept; every call has its ticket in one of the two stores
