@@ -432,8 +432,8 @@ http::Response Api::route(const http::Request& req) {
     // the same Call-ID came from more than one number: it must not pop one caller's ticket for another
     if (store_.call_id_shared(*call_id))
       return error(409, "ambiguous_call",
-                   "that Call-ID names calls from more than one number: ask for '<Call-ID> <caller number>' (the "
-                   "second and later numbers' calls) or open the ticket by its id (X-Assist-Ticket)");
+                   "that Call-ID names calls from more than one number: ask for '<Call-ID> from <caller number>' "
+                   "(the second and later numbers' calls) or open the ticket by its id (X-Assist-Ticket)");
     auto j = to_api(*t, now);
     j["allowed_events"] = allowed_events(*t);
     j["earlier_tickets"] = earlier_tickets(*t);

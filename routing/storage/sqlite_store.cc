@@ -557,10 +557,11 @@ std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id) {
 
 bool SqliteTicketStore::call_id_shared(const std::string& call_id) {
   std::lock_guard lock(read_lock());
-  // keys "<call-id> <number>": from "<call-id> " up to "<call-id>!" (a space is 0x20, '!' 0x21)
+  // keys "<call-id> from <number>": from "<call-id> from " up to "<call-id> from!" (a space is 0x20, '!'
+  // 0x21); a hand contact's "hand <id>" never falls there (its id holds no space)
   SQLite::Statement q(reader(), "SELECT 1 FROM calls WHERE call_id >= ? AND call_id < ? LIMIT 1");
-  q.bind(1, call_id + " ");
-  q.bind(2, call_id + "!");
+  q.bind(1, call_id + " from ");
+  q.bind(2, call_id + " from!");
   return q.executeStep();
 }
 

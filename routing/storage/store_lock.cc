@@ -14,10 +14,12 @@ namespace assist {
 
 StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
   if (store_path == ":memory:") return;
-  const std::string path = store_path + ".lock";
-  const auto parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
+  const auto parent = std::filesystem::path(store_path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // beside the real file: a symlink (or another spelling of the path) to the store meets the same lock
+  const auto real = std::filesystem::weakly_canonical(store_path, ec);
+  const std::string path = (ec ? store_path : real.string()) + ".lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw StoreError("cannot open the store's lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {

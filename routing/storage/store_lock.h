@@ -1,7 +1,8 @@
 #pragma once
-// One daemon per store: `<store path>.lock`, held with flock(2) for the life of the process (the kernel
-// drops it at exit, even on SIGKILL). The write path counts on it: its key filters and sequences assume
-// that no other process opens tickets or links calls in the store (SqliteTicketStore, WriteMemory).
+// One daemon per store: `<store path>.lock` beside the real file (symlinks resolved), held with flock(2)
+// for the life of the process (the kernel drops it at exit, even on SIGKILL). The write path counts on
+// it: its key filters and sequences assume that no other process opens tickets or links calls in the
+// store (SqliteTicketStore, WriteMemory).
 #include <string>
 
 namespace assist {

@@ -68,7 +68,7 @@ class TicketStore {
   virtual std::optional<Ticket> get(const std::string& id) = 0;
   virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
   /// True when `call_id` also names a call from another number (TicketService links such a call as
-  /// "<call-id> <number>"): the Call-ID alone does not say whose call it is.
+  /// "<call-id> from <number>"): the Call-ID alone does not say whose call it is.
   virtual bool call_id_shared(const std::string& call_id) = 0;
   /// The caller's tickets, newest first, at most `limit` (any status): the agent sees the caller's history.
   virtual std::vector<Ticket> by_caller(const std::string& caller, int limit) = 0;

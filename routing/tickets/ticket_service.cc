@@ -159,7 +159,8 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
   bool& known = o.known;
   joined = known = false;
   // The key the call is linked under: its Call-ID, or, when that Call-ID already names another number's
-  // call, the Call-ID and this number (a space: no Call-ID holds one, RFC 3261 §25.1 word).
+  // call, "<Call-ID> from <number>" (no SIP Call-ID holds a space, RFC 3261 §25.1 word, and no hand
+  // contact's key "hand <contact_id>" holds two: the three kinds of key never meet).
   std::string link = facts.call_id;
   if (!facts.call_id.empty()) {
     if (auto same = tx.ticket_of_call(facts.call_id)) {
@@ -170,8 +171,8 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
       }
       // A Call-ID is unique per call (RFC 3261 §8.1.1.4): the same one from another number is another
       // call (a broken or hostile peer), and must never show that caller someone else's ticket.
-      link = facts.call_id + " " + facts.caller;
-      if (auto mine = tx.ticket_of_call(link)) {  // that other call again
+      link = facts.call_id + " from " + facts.caller;
+      if (auto mine = tx.ticket_of_call(link); mine && mine->caller == facts.caller) {  // that other call again
         out = *mine;
         known = true;
         return;

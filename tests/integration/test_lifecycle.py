@@ -170,6 +170,12 @@ def test_one_daemon_per_store_and_no_recompute_under_it():
         # a second daemon on the same store stops at once (its key filters and ids assume it is alone)
         p = subprocess.run([harness.DAEMON, "--config", config], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
+        # nor through a symlink to the same store, from another folder and other ports
+        d2 = os.path.join(d, "other"); os.makedirs(d2)
+        os.symlink(os.path.join(d, "assistline.db"), os.path.join(d2, "assistline.db"))
+        config2, _, _ = write_config(d2, free_port())
+        p = subprocess.run([harness.DAEMON, "--config", config2], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
         p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
         assert p.returncode == 2 and "POST /api/v1/recompute" in p.stderr, p.stderr
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)

@@ -250,3 +250,26 @@ TEST_CASE("hand and call tickets: deadlines count the office's region, its hours
   for (const auto& e : w.store->events(call.id))  // the history says which hours counted
     if (e["type"] == "confirm") CHECK(e["body"]["business_hours"] == moved.business_hours);
 }
+
+TEST_CASE("hand: a SIP call with Call-ID 'hand' from a second number never meets a hand contact's key",
+          "[tickets][hand]") {
+  World w;
+  HandOpening h = labelled();
+  h.contact_id = "13900000002";  // a contact id that is also a number
+  h.caller = "13700000003";
+  const auto hand = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
+  const auto first = w.service->open_for_call(facts("hand", "13800000001"), labels("temporary_assistance", "help", "urgent"),
+                                              "sa_urgent");
+  // the Call-ID "hand" from the number that is the contact's id: its own ticket, not the hand contact's
+  const auto second = w.service->open_for_call(facts("hand", "13900000002"),
+                                               labels("temporary_assistance", "help", "urgent"), "sa_urgent");
+  CHECK(second.id != hand.ticket.id);
+  CHECK(second.id != first.id);
+  CHECK(second.caller == "13900000002");
+  CHECK(w.store->get(hand.ticket.id)->call_count == 1);
+  // and it again is that same call
+  CHECK(w.service->open_for_call(facts("hand", "13900000002"), labels("temporary_assistance", "help", "urgent"),
+                                 "sa_urgent").id == second.id);
+  CHECK(w.store->call_id_shared("hand"));
+  CHECK_FALSE(w.store->call_id_shared("hand 13900000002"));  // the hand contact's key is not shared
+}
