@@ -196,16 +196,31 @@ namespace {
 
 /// The schema node that describes the value at `pointer` (following properties, additionalProperties,
 /// items and local $refs; the first branch of an allOf/anyOf/oneOf that has the key), or nullptr.
+/// `n` with its local "$ref"s followed (nullptr for a ref that leads nowhere).
+const nlohmann::json* resolve_ref(const nlohmann::json& root, const nlohmann::json* n) {
+  for (int hops = 0; n && n->is_object() && n->contains("$ref") && hops < 8; ++hops) {
+    const auto& ref = (*n)["$ref"];
+    if (!ref.is_string() || !ref.get_ref<const std::string&>().starts_with("#")) return nullptr;
+    const auto target = nlohmann::json::json_pointer(ref.get<std::string>().substr(1));
+    n = root.contains(target) ? &root.at(target) : nullptr;
+  }
+  return n;
+}
+
+/// The keyword `key` of schema node `node`, or of the first of its allOf/anyOf/oneOf branches that has it.
+const nlohmann::json* constraint_of(const nlohmann::json& root, const nlohmann::json* node, const char* key) {
+  node = resolve_ref(root, node);
+  if (!node || !node->is_object()) return nullptr;
+  if (node->contains(key)) return &(*node)[key];
+  for (const char* k : {"allOf", "anyOf", "oneOf"})
+    if (node->contains(k) && (*node)[k].is_array())
+      for (const auto& b : (*node)[k])
+        if (const auto* found = constraint_of(root, &b, key)) return found;
+  return nullptr;
+}
+
 const nlohmann::json* schema_at(const nlohmann::json& root, std::string_view pointer) {
-  auto resolve = [&](const nlohmann::json* n) -> const nlohmann::json* {
-    for (int hops = 0; n && n->is_object() && n->contains("$ref") && hops < 8; ++hops) {
-      const auto& ref = (*n)["$ref"];
-      if (!ref.is_string() || !ref.get_ref<const std::string&>().starts_with("#")) return nullptr;
-      const auto target = nlohmann::json::json_pointer(ref.get<std::string>().substr(1));
-      n = root.contains(target) ? &root.at(target) : nullptr;
-    }
-    return n;
-  };
+  auto resolve = [&](const nlohmann::json* n) { return resolve_ref(root, n); };
   const nlohmann::json* cur = resolve(&root);
   std::size_t pos = 0;
   while (cur && pos < pointer.size() && pointer[pos] == '/') {
@@ -318,16 +333,35 @@ void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::st
              "hours), e.g. 90s, 15m, 2h, 10wd";
     else if (key == "region")
       what = "not a division code: 4, 6, 9 or 12 digits";
+    else if (pointer.find("/listen") != std::string::npos)
+      what = "not a listen address: write udp:HOST:PORT or tcp:HOST:PORT, e.g. udp:0.0.0.0:5060";
+    else if (const auto* d = constraint_of(schema, schema_at(schema, pointer), "description"); d && d->is_string())
+      what = "does not have the required form: " + d->get<std::string>();
+    else if (const auto* pat = constraint_of(schema, schema_at(schema, pointer), "pattern"); pat && pat->is_string())
+      what = "does not have the required form (the pattern " + pat->get<std::string>() + ")";
     else
       what = "does not have the required form (" + what + ")";
   }
+  // the schema says what is wanted where valijson only says that it is not this
+  const auto* node = schema_at(schema, pointer);
+  if (what.find("any enum values") != std::string::npos) {
+    if (const auto* e = constraint_of(schema, node, "enum"); e && e->is_array()) {
+      std::string allowed;
+      for (const auto& v : *e) allowed += (allowed.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+      what = "must be one of: " + allowed;
+    }
+  } else if (what.find("'const' constraint") != std::string::npos) {
+    if (const auto* c = constraint_of(schema, node, "const")) what = "must be " + c->dump();
+  } else if (what.starts_with("Array should contain no fewer than ")) {
+    if (const auto* m = constraint_of(schema, node, "minItems"); m && m->is_number_integer())
+      what = "must have at least " + std::to_string(m->get<long long>()) + (m->get<long long>() == 1 ? " item" : " items");
+  }
   if (what.find("'type' constraint") != std::string::npos) {
     // say what was expected and what was found, from the schema and the document
-    const auto* node = schema_at(schema, pointer);
     const auto target = nlohmann::json::json_pointer(pointer);
     std::string expected;
-    if (node && node->is_object() && node->contains("type")) {
-      const auto& t = (*node)["type"];
+    if (const auto* type = constraint_of(schema, node, "type")) {
+      const auto& t = *type;
       if (t.is_string()) expected = type_words(t.get<std::string>());
       else if (t.is_array())
         for (const auto& one : t) expected += (expected.empty() ? "" : " or ") + type_words(one.get<std::string>());

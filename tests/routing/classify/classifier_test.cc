@@ -200,8 +200,14 @@ TEST_CASE("rules: broken files name the line", "[classify][rules]") {
   SECTION("wrong type") {
     std::string y = kMinimal;
     y.replace(y.find("weight: 2.5"), 11, "weight: lots");
-    CHECK_THROWS_WITH(Classifier::from_yaml(y, "r.yaml"), Catch::StartsWith("r.yaml:10: rules[0].weight: "));
+    CHECK_THROWS_WITH(Classifier::from_yaml(y, "r.yaml"),
+                      Catch::StartsWith("r.yaml:10: rules[0].weight: expected a number, found a string"));
     CHECK_THROWS_AS(Classifier::from_yaml(y, "r.yaml"), RulesError);
+    // a type under an allOf in the schema is found too
+    std::string cues = kMinimal;
+    cues.replace(cues.find("[低保]"), 8, "低保");
+    CHECK_THROWS_WITH(Classifier::from_yaml(cues, "r.yaml"),
+                      Catch::StartsWith("r.yaml:11: rules[0].cues: expected a list, found a string"));
   }
   SECTION("unknown label") {
     std::string y = kMinimal;

@@ -98,6 +98,12 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
                       StartsWith("c.yaml:2: sip.listen: expected a list, found a string"));
     CHECK_THROWS_WITH(load_config_text("storage:\n  group_commit_ms: 70\n", "c.yaml"),
                       StartsWith("c.yaml:2: storage.group_commit_ms: must be at most 50"));
+    CHECK_THROWS_WITH(load_config_text("log:\n  level: loud\n", "c.yaml"),
+                      StartsWith("c.yaml:2: log.level: must be one of: trace, debug, info, warn, error"));
+    CHECK_THROWS_WITH(load_config_text("sla:\n  limits: []\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sla.limits: must have at least 1 item"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"sctp:127.0.0.1:5\"]\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sip.listen[0]: not a listen address: write udp:HOST:PORT"));
   }
   SECTION("a route to an unknown queue") {
     CHECK_THROWS_WITH(load_config_text("routing:\n  table:\n    - {urgency: critical, queue: nowhere}\n    - {queue: general}\n",
