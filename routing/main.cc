@@ -350,7 +350,7 @@ int main(int argc, char** argv) {
 
   std::string listen;
   for (const auto& l : config.sip.listen) listen += " " + l.transport + ":" + l.host + ":" + std::to_string(l.port);
-  spdlog::info("ready: SIP{} · HTTP {}:{} · store {} · {} directory entries · {} tickets with timers", listen,
+  spdlog::info("ready: SIP{} · HTTP {}:{} · store {} · {} directory entries · {} tickets with an escalation step ahead", listen,
                config.http_host, config.http_port, store->path(), config.directory.size(), engine.tracked());
 
   boost::asio::signal_set hup(sip_io, SIGHUP);

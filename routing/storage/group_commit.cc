@@ -331,8 +331,9 @@ std::size_t GroupCommitter::adopt_kept(const std::string& keep_path, const std::
   if (::unlink(keep_path.c_str()) != 0)
     spdlog::error("store: cannot remove {}: {} (its lines are in {} too: written once)", keep_path,
                   std::strerror(errno), spill_path);
-  spdlog::warn("store: the previous run was stopped during a stall; {} call tickets it kept in {} are written now{}",
-               lines, keep_path, cut ? " (a last line cut short by the stop is dropped)" : "");
+  spdlog::warn("store: the previous run was stopped during a stall; {} call tickets it kept in {} are moved to {} "
+               "and written as soon as the store commits{}",
+               lines, keep_path, spill_path, cut ? " (a last line cut short by the stop is dropped)" : "");
   return lines;
 }
 
