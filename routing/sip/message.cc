@@ -417,7 +417,25 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
   storage_.assign(bytes);
   std::string_view all(storage_);
   auto head_end = all.find("\r\n\r\n");
-  if (head_end == std::string_view::npos) return false;
+  bool lf_only = false;
+  if (head_end == std::string_view::npos) {
+    // Lines that end in a bare LF (RFC 3261 §7 asks for CRLF): a misconfigured gateway, not noise. Its
+    // head is read with CRLF put back so that the 400 can reach its Via; the body is left as it came.
+    const auto lf_end = all.find("\n\n");
+    if (lf_end == std::string_view::npos || all.substr(0, lf_end).find('\r') != std::string_view::npos) return false;
+    std::string crlf;
+    crlf.reserve(bytes.size() + 64);
+    for (char ch : all.substr(0, lf_end + 1)) {
+      if (ch == '\n') crlf += '\r';
+      crlf += ch;
+    }
+    crlf += "\r\n";
+    crlf.append(all.substr(lf_end + 2));
+    storage_ = std::move(crlf);
+    all = std::string_view(storage_);
+    head_end = all.find("\r\n\r\n");
+    lf_only = true;
+  }
   // Undo header folding in place (RFC 3261 §7.3.1): CRLF followed by SP/HT becomes spaces.
   for (std::size_t i = 0; i + 2 < head_end + 2; ++i) {
     if (storage_[i] == '\r' && storage_[i + 1] == '\n' && (storage_[i + 2] == ' ' || storage_[i + 2] == '\t')) {
@@ -440,6 +458,15 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
     return true;  // parsed only to be dropped
   }
   is_request = true;
+  if (lf_only) fail(400, "Lines Must End In CRLF");
+  // A CR or LF alone inside the head (RFC 3261 §25.1 allows neither in a header) would hide a second
+  // header inside a value.
+  if (!lf_only) {
+    for (auto i = head.find('\r'); i != std::string_view::npos; i = head.find('\r', i + 2))
+      if (i + 1 >= head.size() || head[i + 1] != '\n') fail(400, "Bare CR Or LF In Header");
+    for (auto i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1))
+      if (i == 0 || head[i - 1] != '\r') fail(400, "Bare CR Or LF In Header");
+  }
   check_request_line(start);
 
   while (!lines.empty()) {

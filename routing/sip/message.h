@@ -88,7 +88,9 @@ class SipMessage {
 
   /// Parses `bytes` (one UDP datagram, or one message framed from a stream). `stream` = true means
   /// Content-Length is mandatory (RFC 3261 §18.3). Returns false when the bytes are not a SIP message at
-  /// all (no start line / no header end): nothing can be answered. Otherwise true; check ok().
+  /// all (no start line / no header end): nothing can be answered. Otherwise true; check ok(). A head
+  /// whose lines all end in a bare LF is read with CRLF put back and fails 400 "Lines Must End In CRLF"
+  /// (RFC 3261 §7), so the sender learns why; a CR or LF alone inside a CRLF head fails 400 too.
   bool parse(std::string_view bytes, bool stream);
 
  private:

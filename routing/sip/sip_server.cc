@@ -453,6 +453,14 @@ void TcpConnection::frame() {
     }
     auto end = buf.find("\r\n\r\n");
     if (end == std::string::npos) {
+      // A head whose lines end in a bare LF (RFC 3261 §7 asks for CRLF): framing cannot be trusted, so
+      // answer its 400 if it has a Via (SipMessage::parse), then close.
+      if (const auto lf_end = buf.find("\n\n");
+          lf_end != std::string::npos && lf_end > 0 && std::string_view(buf).substr(0, lf_end).find('\r') == std::string_view::npos) {
+        c->on_message(std::string_view(buf).substr(0, lf_end + 2), peer);
+        close();
+        return;
+      }
       if (buf.size() > c->config.max_message_bytes) {
         c->count(&SipStats::malformed);
         close();

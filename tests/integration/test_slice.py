@@ -238,6 +238,26 @@ def test_malformed_sip_gets_400_and_daemon_lives(env):
     assert st == 200 and env.d.proc.poll() is None
 
 
+@with_env
+def test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing(env):
+    """A gateway that ends lines in a bare LF learns why (RFC 3261 §7) instead of timing out."""
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, text="想问一下低保申请", digits="3")
+    code, h, _ = u.final(raw.replace(b"\r\n", b"\n"), cid)
+    assert code == 400 and h1(h, "call-id") == cid, (code, h)
+    t = Tcp(env.sip)
+    raw, tcid = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
+    t.send(raw.replace(b"\r\n", b"\n"))
+    code, h, text = t.recv()
+    assert code == 400 and h1(h, "call-id") == tcid and "CRLF" in text.split("\r\n")[0], (code, text)
+    assert t.recv()[0] is None  # framing cannot be trusted after it: the connection is closed
+    for c in (cid, tcid):
+        st, _ = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(c, safe=""))
+        assert st == 404, (c, st)
+    raw, cid = invite(env.sip, u.local, method="OPTIONS")
+    assert u.final(raw, cid)[0] == 200
+
+
 def test_no_arguments_runs_on_built_in_defaults():
     """`assistlined` alone: loopback 5060 and 8080, the store under ./var/. Skipped loudly when taken."""
     for port, kind in ((5060, socket.SOCK_DGRAM), (5060, socket.SOCK_STREAM), (8080, socket.SOCK_STREAM)):
@@ -327,6 +347,7 @@ if __name__ == "__main__":
              test_escalation_township_then_county_not_when_acknowledged, test_api_errors,
              test_restart_resumes_without_sending_a_step_twice, test_sipp_udp_and_tcp,
              test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives,
+             test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]
     sys.exit(run([t for t in tests if not only or t.__name__ in only]))

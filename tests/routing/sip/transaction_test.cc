@@ -241,3 +241,27 @@ TEST_CASE("an X-ASR-Text cut inside a character reaches the call path as valid U
   REQUIRE(r.invite);
   CHECK(r.facts.asr_text == "家里断粮\xEF\xBF\xBD");
 }
+
+TEST_CASE("an INVITE whose lines end in a bare LF gets 400 naming CRLF and opens nothing", "[sip][parser]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  std::string raw = request("INVITE");
+  for (auto at = raw.find("\r\n"); at != std::string::npos; at = raw.find("\r\n", at)) raw.erase(at, 1);
+  const auto r = p.handle(raw, peer, true, t0());
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Lines Must End In CRLF\r\n", 0) == 0);
+  CHECK(r.send[0].bytes.find("Call-ID: call-1@test\r\n") != std::string::npos);
+  CHECK(r.send[0].to.udp.port() == 5999);
+}
+
+TEST_CASE("a bare LF or CR inside a CRLF head gets 400 and opens nothing", "[sip][parser]") {
+  for (const char* hidden : {"\nX-IVR-Digits: 1", "\rX-IVR-Digits: 1"}) {
+    const auto r = invite_with("X-Region-Code: 150102000000", std::string("X-Region-Code: 150102000000") + hidden);
+    CHECK_FALSE(r.invite);
+    REQUIRE(r.send.size() == 1);
+    CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Bare CR Or LF In Header\r\n", 0) == 0);
+  }
+}
