@@ -427,13 +427,21 @@ http::Response Api::route(const http::Request& req) {
     // The Call-ID arrives percent-encoded; split_path kept the encoded segment whole.
     auto call_id = percent_decode(parts[3]);
     if (!call_id) return error(400, "bad_param", "the Call-ID is not valid percent-encoding", "call_id");
-    auto t = store_.by_call(*call_id);
+    // A call is its Call-ID and its number: ?caller=<number> names one ("" = a call with no number). The
+    // older form "<Call-ID> from <number>" says the same (a SIP Call-ID never holds a space).
+    std::optional<std::string> caller;
+    if (auto it = params.find("caller"); it != params.end()) caller = it->second;
+    if (const auto from = call_id->rfind(" from "); !caller && from != std::string::npos) {
+      caller = call_id->substr(from + 6);
+      call_id->resize(from);
+    }
+    auto t = store_.by_call(*call_id, caller);
     if (!t) return error(404, "not_found", "no ticket for that call");
     // the same Call-ID came from more than one number: it must not pop one caller's ticket for another
-    if (store_.call_id_shared(*call_id))
+    if (!caller && store_.call_id_shared(*call_id))
       return error(409, "ambiguous_call",
-                   "that Call-ID names calls from more than one number: ask for '<Call-ID> from <caller number>' "
-                   "(the second and later numbers' calls) or open the ticket by its id (X-Assist-Ticket)");
+                   "that Call-ID names calls from more than one number: add ?caller=<the caller's number> or open "
+                   "the ticket by its id (X-Assist-Ticket)");
     auto j = to_api(*t, now);
     j["allowed_events"] = allowed_events(*t);
     j["earlier_tickets"] = earlier_tickets(*t);

@@ -142,11 +142,21 @@ class SqliteTx final : public WriteTx {
     q.bind(1, id);
     return one_ticket(q);
   }
-  std::optional<Ticket> ticket_of_call(const std::string& call_id) override {
+  std::optional<Ticket> ticket_of_call(const std::string& call_id, const std::string& caller) override {
     if (!memory_.call_ids.maybe(call_id)) return std::nullopt;
-    auto& q = stmts_.get("SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ?");
+    auto& q = stmts_.get(
+        "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ? AND c.caller = ?");
     q.bind(1, call_id);
+    q.bind(2, caller);
     return one_ticket(q);
+  }
+  bool call_id_known(const std::string& call_id) override {
+    if (!memory_.call_ids.maybe(call_id)) return false;
+    auto& q = stmts_.get("SELECT 1 FROM calls WHERE call_id = ? LIMIT 1");
+    q.bind(1, call_id);
+    const bool known = q.executeStep();
+    q.reset();
+    return known;
   }
   std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) override {
     if (!memory_.callers.maybe(caller)) return std::nullopt;
@@ -548,21 +558,28 @@ std::optional<Ticket> SqliteTicketStore::get(const std::string& id) {
   return one_ticket(q);
 }
 
-std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id) {
+std::optional<Ticket> SqliteTicketStore::by_call(const std::string& call_id, const std::optional<std::string>& caller) {
   std::lock_guard lock(read_lock());
-  SQLite::Statement q(reader(), "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ?");
+  if (caller) {
+    SQLite::Statement q(reader(), "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id "
+                                  "WHERE c.call_id = ? AND c.caller = ?");
+    q.bind(1, call_id);
+    q.bind(2, *caller);
+    return one_ticket(q);
+  }
+  SQLite::Statement q(reader(), "SELECT t.doc FROM calls c JOIN tickets t ON t.id = c.ticket_id WHERE c.call_id = ? "
+                                "ORDER BY c.at, c.ticket_id LIMIT 1");
   q.bind(1, call_id);
   return one_ticket(q);
 }
 
 bool SqliteTicketStore::call_id_shared(const std::string& call_id) {
   std::lock_guard lock(read_lock());
-  // keys "<call-id> from <number>": from "<call-id> from " up to "<call-id> from!" (a space is 0x20, '!'
-  // 0x21); a hand contact's "hand <id>" never falls there (its id holds no space)
-  SQLite::Statement q(reader(), "SELECT 1 FROM calls WHERE call_id >= ? AND call_id < ? LIMIT 1");
-  q.bind(1, call_id + " from ");
-  q.bind(2, call_id + " from!");
-  return q.executeStep();
+  // (call_id, caller) is the key: a second row for the Call-ID is a second number
+  SQLite::Statement q(reader(), "SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE call_id = ? LIMIT 2)");
+  q.bind(1, call_id);
+  q.executeStep();
+  return q.getColumn(0).getInt() > 1;
 }
 
 std::vector<Ticket> SqliteTicketStore::by_caller(const std::string& caller, int limit) {

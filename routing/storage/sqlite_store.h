@@ -30,7 +30,8 @@ class SqliteTicketStore final : public TicketStore {
   void transact(const std::function<void(WriteTx&)>& fn) override;
   std::vector<std::exception_ptr> transact_batch(std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) override;
   std::optional<Ticket> get(const std::string& id) override;
-  std::optional<Ticket> by_call(const std::string& call_id) override;
+  std::optional<Ticket> by_call(const std::string& call_id,
+                                const std::optional<std::string>& caller = std::nullopt) override;
   bool call_id_shared(const std::string& call_id) override;
   std::vector<Ticket> by_caller(const std::string& caller, int limit) override;
   std::vector<Ticket> list(const TicketFilter& f) override;

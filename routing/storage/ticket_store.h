@@ -33,8 +33,11 @@ class WriteTx {
  public:
   virtual ~WriteTx() = default;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
-  /// The ticket a Call-ID opened or joined already (a new INVITE with a known Call-ID is the same call).
-  virtual std::optional<Ticket> ticket_of_call(const std::string& call_id) = 0;
+  /// The ticket the call `call_id` from `caller` ("" = no number) opened or joined already: a new INVITE
+  /// with a known Call-ID from the same number is the same call (a new branch, a replayed write).
+  virtual std::optional<Ticket> ticket_of_call(const std::string& call_id, const std::string& caller) = 0;
+  /// True when some call, from any number, came with `call_id`.
+  virtual bool call_id_known(const std::string& call_id) = 0;
   /// The caller's newest non-terminal ticket in `category`, for 并单 (repeat calls attach to it).
   virtual std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) = 0;
   /// How many calls this caller made since `since` (priority flag: repeat caller).
@@ -43,6 +46,8 @@ class WriteTx {
   /// Appends an event row (append-only history: who, when, what, why).
   virtual void event(const std::string& ticket_id, const std::string& type, const std::string& by,
                      const std::string& note, const nlohmann::json& body, Instant at) = 0;
+  /// Records that the call (`call_id`, `caller`) opened or joined `ticket_id`; a call linked already keeps
+  /// its first ticket.
   virtual void link_call(const std::string& call_id, const std::string& ticket_id, const std::string& caller, Instant at) = 0;
   /// Writes a message; false (and nothing written) when its id exists already: a step is sent once.
   virtual bool enqueue(const OutboxMessage& m) = 0;
@@ -66,9 +71,12 @@ class TicketStore {
   /// store cannot begin, write or commit; then nothing of the batch is written.
   virtual std::vector<std::exception_ptr> transact_batch(std::size_t count, const std::function<void(std::size_t, WriteTx&)>& write) = 0;
   virtual std::optional<Ticket> get(const std::string& id) = 0;
-  virtual std::optional<Ticket> by_call(const std::string& call_id) = 0;
-  /// True when `call_id` also names a call from another number (TicketService links such a call as
-  /// "<call-id> from <number>"): the Call-ID alone does not say whose call it is.
+  /// The ticket of the call `call_id` from `caller`; with no caller given, of the first call that came
+  /// with that Call-ID (see call_id_shared).
+  virtual std::optional<Ticket> by_call(const std::string& call_id,
+                                        const std::optional<std::string>& caller = std::nullopt) = 0;
+  /// True when calls from more than one number came with `call_id` (each is its own call, RFC 3261
+  /// §8.1.1.4): the Call-ID alone does not say whose call it is.
   virtual bool call_id_shared(const std::string& call_id) = 0;
   /// The caller's tickets, newest first, at most `limit` (any status): the agent sees the caller's history.
   virtual std::vector<Ticket> by_caller(const std::string& caller, int limit) = 0;

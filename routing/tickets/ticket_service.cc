@@ -158,28 +158,19 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
   bool& joined = o.joined;
   bool& known = o.known;
   joined = known = false;
-  // The key the call is linked under: its Call-ID, or, when that Call-ID already names another number's
-  // call, "<Call-ID> from <number>" (no SIP Call-ID holds a space, RFC 3261 §25.1 word, and no hand
-  // contact's key "hand <contact_id>" holds two: the three kinds of key never meet).
-  std::string link = facts.call_id;
+  // A call is its Call-ID and its number (schema 004): the same Call-ID from the same number is the same
+  // call again (a new branch, a replayed write), from another number another call.
   if (!facts.call_id.empty()) {
-    if (auto same = tx.ticket_of_call(facts.call_id)) {
-      if (same->caller == facts.caller) {  // the same call again (a new branch): no new count
-        out = *same;
-        known = true;
-        return;
-      }
-      // A Call-ID is unique per call (RFC 3261 §8.1.1.4): the same one from another number is another
-      // call (a broken or hostile peer), and must never show that caller someone else's ticket.
-      link = facts.call_id + " from " + facts.caller;
-      if (auto mine = tx.ticket_of_call(link); mine && mine->caller == facts.caller) {  // that other call again
-        out = *mine;
-        known = true;
-        return;
-      }
-      spdlog::warn("call {}: its Call-ID already names a call from another number (ticket {}); opened as a new call",
-                   facts.call_id, same->id);
+    if (auto same = tx.ticket_of_call(facts.call_id, facts.caller)) {
+      out = std::move(*same);
+      known = true;
+      return;
     }
+    // A Call-ID is unique per call (RFC 3261 §8.1.1.4): met from a second number, it is a broken or hostile
+    // peer's, and that call must never show this caller someone else's ticket.
+    if (tx.call_id_known(facts.call_id))
+      spdlog::warn("call {}: its Call-ID already names a call from another number; opened as a call of its own",
+                   facts.call_id);
   }
   if (!facts.caller.empty()) {
     if (auto open = tx.open_for_caller(facts.caller, c.category)) {
@@ -193,7 +184,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
         if (!one_of(f, t.flags)) t.flags.push_back(f);
       t.updated_at = now;
       tx.put(t);
-      tx.link_call(link, t.id, facts.caller, now);
+      tx.link_call(facts.call_id, t.id, facts.caller, now);
       tx.event(t.id, "call_joined", "system", "", {{"call_id", facts.call_id}}, now);
       out = std::move(t);
       joined = true;
@@ -227,7 +218,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
     t.flags.push_back("repeat_caller");
   apply_policy(t, *policy_);
   tx.put(t);
-  tx.link_call(link, t.id, facts.caller, now);
+  tx.link_call(facts.call_id, t.id, facts.caller, now);
   tx.event(t.id, "opened", "system", "",
            {{"call_id", facts.call_id}, {"category", t.category}, {"request_type", t.request_type},
             {"urgency", t.urgency}, {"confidence", t.confidence}, {"sla_rule", t.sla_rule}},

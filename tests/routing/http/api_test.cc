@@ -135,6 +135,18 @@ TEST_CASE("api: one ticket, its events, and the screen pop by Call-ID", "[http][
   CHECK(other.id != t.id);
   check_error(r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com"), 409, "ambiguous_call");
   CHECK(r.get("/api/v1/tickets/" + other.id).result_int() == 200);
+  // ?caller= names which call: each number gets its own ticket, the first caller's too
+  res = r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=13900000001");
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res)["id"] == other.id);
+  res = r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=" + t.caller);
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res)["id"] == t.id);
+  check_error(r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=13600000000"), 404, "not_found");
+  // the older form "<Call-ID> from <number>" says the same
+  res = r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com%20from%2013900000001");
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res)["id"] == other.id);
 }
 
 TEST_CASE("api: posting events", "[http][api]") {

@@ -9,7 +9,9 @@
 #include <future>
 #include <thread>
 
+#include "routing/common/resources.h"
 #include "routing/common/time_format.h"
+#include "routing/tickets/ticket.h"
 
 using namespace assist;
 
@@ -207,11 +209,14 @@ TEST_CASE("store: callers and calls written before a reopen are found after it (
   }
   SqliteTicketStore s(file);
   s.transact([&](WriteTx& tx) {
-    REQUIRE(tx.ticket_of_call("SA-1@pbx"));
-    CHECK(tx.ticket_of_call("SA-1@pbx")->id == "SA-1");
+    REQUIRE(tx.ticket_of_call("SA-1@pbx", "13812345678"));
+    CHECK(tx.ticket_of_call("SA-1@pbx", "13812345678")->id == "SA-1");
+    CHECK(tx.call_id_known("SA-1@pbx"));
+    CHECK_FALSE(tx.ticket_of_call("SA-1@pbx", "13900000000"));  // that Call-ID from another number: not that call
     REQUIRE(tx.open_for_caller("13812345678", "temporary_assistance"));
     CHECK(tx.calls_since("13812345678", t0() - std::chrono::hours(1)) == 1);
-    CHECK_FALSE(tx.ticket_of_call("other@pbx"));
+    CHECK_FALSE(tx.ticket_of_call("other@pbx", "13812345678"));
+    CHECK_FALSE(tx.call_id_known("other@pbx"));
     CHECK_FALSE(tx.open_for_caller("13900000000", "temporary_assistance"));
     CHECK(tx.calls_since("13900000000", t0() - std::chrono::hours(1)) == 0);
     // written in this transaction: found in it too
@@ -219,7 +224,7 @@ TEST_CASE("store: callers and calls written before a reopen are found after it (
     t.caller = "13900000000";
     tx.put(t);
     tx.link_call("SA-2@pbx", "SA-2", t.caller, t0());
-    CHECK(tx.ticket_of_call("SA-2@pbx"));
+    CHECK(tx.ticket_of_call("SA-2@pbx", t.caller));
     CHECK(tx.open_for_caller("13900000000", "temporary_assistance"));
   });
 }
@@ -290,4 +295,65 @@ TEST_CASE("store: WAL checkpoints run while writes go on, so the WAL does not gr
   }
   REQUIRE(s.checkpointed_frames() > 0);
   CHECK(std::filesystem::file_size(file) > 1'000'000);  // pages reached the database file while it is open
+}
+
+TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store's '<call-id> from <number>' "
+          "keys are split back on upgrade",
+          "[storage][sqlite]") {
+  TempDir dir;
+  const std::string file = (dir.path / "v3.db").string();
+  std::filesystem::create_directories(dir.path);
+  {
+    // a store as version 3 left it: calls keyed by the Call-ID alone, a second number's call under
+    // "<call-id> from <number>", a hand contact under "hand <contact_id>"
+    SQLite::Database db(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const auto& e : resources::under("schemas/sql/")) {
+      const auto name = e.path.substr(std::string_view("schemas/sql/").size());
+      if (std::atoi(std::string(name.substr(0, 3)).c_str()) > 3) continue;
+      db.exec(std::string(e.data));
+    }
+    db.exec("PRAGMA user_version = 3");
+    auto put = [&](const std::string& id, const std::string& caller) {
+      Ticket t = ticket(id);
+      t.caller = caller;
+      SQLite::Statement q(db, "INSERT INTO tickets (id, call_id, caller, category, urgency, status, opened_at, "
+                              "updated_at, doc) VALUES (?,?,?,?,?,?,?,?,?)");
+      q.bind(1, id);
+      q.bind(2, t.call_id);
+      q.bind(3, caller);
+      q.bind(4, t.category);
+      q.bind(5, t.urgency);
+      q.bind(6, t.status);
+      q.bind(7, static_cast<int64_t>(t.opened_at.time_since_epoch().count()));
+      q.bind(8, static_cast<int64_t>(t.opened_at.time_since_epoch().count()));
+      q.bind(9, to_record(t).dump());
+      q.exec();
+    };
+    put("SA-1", "13812345678");
+    put("SA-2", "13900000001");
+    put("SA-3", "");
+    put("SA-4", "13700000003");
+    db.exec("INSERT INTO calls (call_id, ticket_id, caller, at) VALUES "
+            "('c1@pbx', 'SA-1', '13812345678', 1), ('c1@pbx from 13900000001', 'SA-2', '13900000001', 2), "
+            "('c1@pbx from ', 'SA-3', '', 3), ('hand 13900000001', 'SA-4', '13700000003', 4)");
+  }
+  SqliteTicketStore s(file);
+  CHECK(s.by_call("c1@pbx", std::string("13812345678"))->id == "SA-1");
+  CHECK(s.by_call("c1@pbx", std::string("13900000001"))->id == "SA-2");
+  CHECK(s.by_call("c1@pbx", std::string(""))->id == "SA-3");
+  CHECK(s.by_call("c1@pbx")->id == "SA-1");  // the Call-ID alone: the first call
+  CHECK(s.call_id_shared("c1@pbx"));
+  CHECK_FALSE(s.by_call("c1@pbx from 13900000001"));  // no such key is left
+  CHECK(s.by_call("hand 13900000001")->id == "SA-4");  // a hand contact's key stays whole
+  CHECK_FALSE(s.call_id_shared("hand 13900000001"));
+  s.transact([&](WriteTx& tx) {
+    CHECK(tx.ticket_of_call("c1@pbx", "13900000001")->id == "SA-2");
+    CHECK_FALSE(tx.ticket_of_call("c1@pbx", "13600000000"));
+    // linking the same call again keeps its first ticket
+    tx.link_call("c1@pbx", "SA-4", "13900000001", t0());
+    CHECK(tx.ticket_of_call("c1@pbx", "13900000001")->id == "SA-2");
+  });
+  SQLite::Database check(file, SQLite::OPEN_READONLY);
+  CHECK(check.execAndGet("PRAGMA user_version").getInt() >= 4);
+  CHECK(check.execAndGet("SELECT COUNT(*) FROM calls").getInt() == 4);
 }
