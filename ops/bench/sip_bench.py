@@ -8,6 +8,11 @@ retransmissions, response time p50/p99 (SIPp's response-time trace, 1 ms resolut
 median of R alternating rounds; and the ratio assistlined / Kamailio.
 
   scripts/bench sip [--rates 2000,5000,10000] [--calls N] [--rounds R] [--per-sipp RATE] [--no-ticket]
+                    [--random-callers]
+
+--random-callers: each call's new number is drawn at random (never repeated) instead of counting up, as a
+hotline's callers are: every caller index then takes the call on a leaf page of its own (more WAL pages a
+commit) where counting up fills one leaf after another.
 
 --no-ticket is a diagnostic, not the comparison the issue asks for: every call says something confidently
 outside social assistance (a broken street light, IVR digit 0), so assistlined classifies and redirects it to
@@ -23,7 +28,7 @@ SCEN = os.path.join(ROOT, "scripts", "sipp", "uac-redirect.xml")
 KCFG = os.path.join(ROOT, "ops", "bench", "kamailio-redirect.cfg")
 TICK = os.sysconf("SC_CLK_TCK")
 
-rates, calls, rounds, per_sipp, no_ticket = [2000, 5000, 10000], 40000, 3, 5000, False
+rates, calls, rounds, per_sipp, no_ticket, random_callers = [2000, 5000, 10000], 40000, 3, 5000, False, False
 args = sys.argv[1:]
 while args:
     a = args.pop(0)
@@ -32,6 +37,7 @@ while args:
     elif a == "--rounds": rounds = int(args.pop(0))
     elif a == "--per-sipp": per_sipp = int(args.pop(0))
     elif a == "--no-ticket": no_ticket = True
+    elif a == "--random-callers": random_callers = True
     else: sys.exit(f"bench sip: unknown option {a}\n" + __doc__)
 for what, path in (("assistlined", DAEMON), ("kamailio", KAMAILIO), ("sipp", shutil.which("sipp") or "")):
     if not path or not os.path.exists(path):
@@ -119,6 +125,7 @@ def start_kamailio():
 
 
 next_caller = [13000000000]
+drawn, drawn_rng = set(), __import__("random").Random(12345)
 
 
 def injection(n):
@@ -131,8 +138,16 @@ def injection(n):
         text, digits = (("%E6%88%91%E4%BB%AC%E5%B0%8F%E5%8C%BA%E9%97%A8%E5%8F%A3%E7%9A%84%E8%B7%AF%E7%81%AF%E5%9D%8F"
                          "%E4%BA%86%E5%A5%BD%E5%87%A0%E5%A4%A9%E4%BA%86", "0") if no_ticket else
                         ("%E6%83%B3%E9%97%AE%E4%B8%80%E4%B8%8B%E4%BD%8E%E4%BF%9D%E7%94%B3%E8%AF%B7", "3"))
-        for i in range(n):
-            f.write(f"{next_caller[0] + i};{text};150102001001;{digits}\n")
+        numbers = [next_caller[0] + i for i in range(n)]
+        if random_callers:
+            # numbers never drawn before in this run: 11 digits after 1, apart from the counted-up range
+            numbers = []
+            while len(numbers) < n:
+                x = drawn_rng.randrange(14000000000, 19999999999)
+                if x not in drawn:
+                    drawn.add(x); numbers.append(x)
+        for x in numbers:
+            f.write(f"{x};{text};150102001001;{digits}\n")
     next_caller[0] += n
     return path
 
@@ -194,6 +209,7 @@ try:
     k_proc, k_port = start_kamailio()
     la = os.getloadavg()
     if no_ticket: print("bench sip: --no-ticket: calls that open no ticket (diagnostic: SIP + classifier, no store)")
+    if random_callers: print("bench sip: --random-callers: each call from a number drawn at random (never repeated)")
     print(f"bench sip: {calls} calls a round, {rounds} alternating rounds per rate, rates {rates}; "
           f"load average at start {la[0]:.2f} (2 cores shared: figures are noisy when others compile)")
     summary = []
