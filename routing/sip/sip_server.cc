@@ -61,23 +61,43 @@ namespace {
 
 // Content-Length of a header block for TCP framing (RFC 3261 §18.3): -1 absent, -2 malformed or repeated.
 long scan_content_length(std::string_view head) {
+  // The same rules as SipMessage::parse: a value folded onto the next line (RFC 3261 §7.3.1) and leading
+  // zeros are fine; two values, or one that is not 1*DIGIT up to 2^30, lose the framing.
   long found = -1;
+  std::string value;
+  bool in_value = false;
+  auto settle = [&]() -> bool {  // the value gathered so far: false when it does not frame
+    in_value = false;
+    std::string_view v(value);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    while (v.size() > 1 && v.front() == '0') v.remove_prefix(1);
+    if (v.size() > 10) return false;
+    const long n = std::stol(std::string(v));
+    if (n > (1L << 30)) return false;
+    found = n;
+    return true;
+  };
   while (!head.empty()) {
     auto e = head.find("\r\n");
     std::string_view line = head.substr(0, e);
     head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 2);
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {  // a folded continuation
+      if (in_value) value.append(" ").append(line);
+      continue;
+    }
+    if (in_value && !settle()) return -2;
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view name = line.substr(0, colon);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     if (!iequals(name, "Content-Length") && !iequals(name, "l")) continue;
     if (found != -1) return -2;
-    std::string_view v = line.substr(colon + 1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string_view::npos) return -2;
-    found = std::stol(std::string(v));
+    value.assign(line.substr(colon + 1));
+    in_value = true;
   }
+  if (in_value && !settle()) return -2;
   return found;
 }
 
@@ -469,8 +489,9 @@ void TcpConnection::frame() {
     }
     long cl = scan_content_length(std::string_view(buf).substr(0, end));
     if (cl == -2) {
-      // Framing is lost: answer 400 if we can, then close.
-      c->on_message(std::string_view(buf).substr(0, end + 4), peer);
+      // Framing is lost: answer 400 if we can, then close. The parser refuses such a head too; were it ever
+      // to take one, the INVITE is refused (503) rather than open a ticket whose 302 could not be sent.
+      c->on_message(std::string_view(buf).substr(0, end + 4), peer, Shed::new_requests);
       close();
       return;
     }

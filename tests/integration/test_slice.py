@@ -258,6 +258,29 @@ def test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing(env):
     assert u.final(raw, cid)[0] == 200
 
 
+@with_env
+def test_tcp_frames_a_content_length_as_the_parser_reads_it(env):
+    """Leading zeros and a value folded onto the next line are valid Content-Length (RFC 3261 §7.3.1, 1*DIGIT):
+    over TCP such an INVITE gets its 302 and its ticket, never a ticket with no answer."""
+    for form in (b"Content-Length: 0000000000", b"Content-Length:\r\n 0", b"l: 00"):
+        t = Tcp(env.sip)
+        raw, cid = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
+        t.send(raw.replace(b"Content-Length: 0", form))
+        code, h, _ = t.recv()
+        assert code == 302 and h1(h, "x-assist-ticket"), (form, code, h)
+        st, body = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid, safe=""))
+        assert st == 200 and body["id"] == h1(h, "x-assist-ticket"), (form, st, body)
+    # two values lose the framing: 400, no ticket, the connection closed
+    t = Tcp(env.sip)
+    raw, cid = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
+    t.send(raw.replace(b"Content-Length: 0", b"Content-Length: 0\r\nl: 0"))
+    code, h, _ = t.recv()
+    assert code == 400, (code, h)
+    assert t.recv()[0] is None
+    st, _ = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid, safe=""))
+    assert st == 404, st
+
+
 def test_no_arguments_runs_on_built_in_defaults():
     """`assistlined` alone: loopback 5060 and 8080, the store under ./var/. Skipped loudly when taken."""
     for port, kind in ((5060, socket.SOCK_DGRAM), (5060, socket.SOCK_STREAM), (8080, socket.SOCK_STREAM)):
@@ -348,6 +371,7 @@ if __name__ == "__main__":
              test_restart_resumes_without_sending_a_step_twice, test_sipp_udp_and_tcp,
              test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives,
              test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing,
+             test_tcp_frames_a_content_length_as_the_parser_reads_it,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]
     sys.exit(run([t for t in tests if not only or t.__name__ in only]))
