@@ -1,6 +1,8 @@
 // The low-income monitoring list as keyed hashes (see monitoring_list.h).
 #include "routing/classify/monitoring_list.h"
 
+#include "routing/common/mask.h"
+
 #include "routing/common/hmac.h"
 
 #include <openssl/evp.h>
@@ -11,14 +13,7 @@
 
 namespace assist {
 
-std::string MonitoringList::normalize_number(std::string_view number) {
-  std::string d;
-  for (char c : number)
-    if (c >= '0' && c <= '9') d += c;
-  for (std::string_view p : {"0086", "86"})
-    if (d.size() == 11 + p.size() && d.starts_with(p) && d[p.size()] == '1') return d.substr(p.size());
-  return d;
-}
+std::string MonitoringList::normalize_number(std::string_view number) { return assist::normalize_number(number); }
 
 std::string MonitoringList::hash(std::string_view key, std::string_view number) {
   const std::string n = normalize_number(number);

@@ -21,8 +21,7 @@ class MonitoringListError : public std::runtime_error {
 
 class MonitoringList {
  public:
-  /// Digits only; a leading +86 / 0086 / 86 before an 11-digit mobile number is dropped
-  /// ("+86 138-0000-1234" -> "13800001234"). "" when there are no digits.
+  /// assist::normalize_number (routing/common/mask.h): the same number the call path keys callers by.
   static std::string normalize_number(std::string_view number);
   /// Lowercase hex HMAC-SHA256(key, normalize_number(number)); "" for a number without digits.
   static std::string hash(std::string_view key, std::string_view number);

@@ -35,4 +35,13 @@ std::string mask_numbers_in_text(std::string_view text) {
   return out;
 }
 
+std::string normalize_number(std::string_view number) {
+  std::string d;
+  for (char c : number)
+    if (c >= '0' && c <= '9') d += c;
+  for (std::string_view p : {"0086", "86"})
+    if (d.size() == 11 + p.size() && d.starts_with(p) && d[p.size()] == '1') return d.substr(p.size());
+  return d;
+}
+
 }  // namespace assist

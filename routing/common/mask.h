@@ -14,4 +14,10 @@ std::string mask_number(std::string_view number);
 /// Masks every run of 7 or more digits inside free text (ASR transcripts, notes) the same way.
 std::string mask_numbers_in_text(std::string_view text);
 
+/// A caller number as the store keys it and the monitoring list hashes it: digits only, a leading +86 /
+/// 0086 / 86 before an 11-digit mobile number dropped ("+86 138-0000-1234", "tel:+86-138-0000-1234" and
+/// "8613800001234" are all "13800001234"). "" when there are no digits: a withheld number ("anonymous",
+/// "unknown", RFC 3323 §4.1.1.3), which never joins another call's ticket.
+std::string normalize_number(std::string_view number);
+
 }  // namespace assist

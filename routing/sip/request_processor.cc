@@ -1,6 +1,7 @@
 #include "routing/sip/request_processor.h"
 
 #include "routing/classify/utf8.h"
+#include "routing/common/mask.h"
 
 #include "routing/sip/response.h"
 
@@ -45,16 +46,18 @@ std::string RequestProcessor::respond(const SipMessage& req, const Peer& from, i
 
 void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallFacts& f) const {
   f.call_id.assign(req.call_id);
+  // The caller's number, normalized as the store keys callers (+86 dropped, digits only): the first
+  // P-Asserted-Identity that holds one, else From. A withheld number ("anonymous", RFC 3323) is "".
   if (const Header* pai = req.find(HeaderId::p_asserted_identity)) {
     for (auto v : split_values(pai->value)) {
       NameAddr na;
       if (parse_name_addr(v, na)) {
-        f.caller = uri_user(na.uri);
+        f.caller = normalize_number(uri_user(na.uri));
         if (!f.caller.empty()) break;
       }
     }
   }
-  if (f.caller.empty()) f.caller = uri_user(req.from_addr.uri);
+  if (f.caller.empty()) f.caller = normalize_number(uri_user(req.from_addr.uri));
   f.dialed = uri_user(req.request_uri);
   auto header = [&](const std::string& name) -> std::string_view {
     const Header* h = name.empty() ? nullptr : req.find(name);

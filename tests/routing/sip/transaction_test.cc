@@ -265,3 +265,29 @@ TEST_CASE("a bare LF or CR inside a CRLF head gets 400 and opens nothing", "[sip
     CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Bare CR Or LF In Header\r\n", 0) == 0);
   }
 }
+
+TEST_CASE("the caller's number is normalized as the store keys it; a withheld one is no number", "[sip][parser]") {
+  // P-Asserted-Identity first: +86, separators and tel: URIs give the bare mobile number
+  CHECK(invite_with("P-Asserted-Identity: <sip:13912345678@127.0.0.1>", "P-Asserted-Identity: <tel:+86-138-6666-0001>")
+            .facts.caller == "13866660001");
+  CHECK(invite_with("P-Asserted-Identity: <sip:13912345678@127.0.0.1>",
+                    "P-Asserted-Identity: <sip:%2B8613866660001@127.0.0.1>")
+            .facts.caller == "13866660001");
+  // no number in P-Asserted-Identity: From's
+  CHECK(invite_with("P-Asserted-Identity: <sip:13912345678@127.0.0.1>", "P-Asserted-Identity: <sip:anonymous@anonymous.invalid>")
+            .facts.caller == "13800001234");
+  // withheld (RFC 3323 §4.1.1.3) and no P-Asserted-Identity: no number, so it never joins another call's ticket
+  for (const char* user : {"anonymous", "Anonymous", "unknown"}) {
+    std::string raw = request("INVITE");
+    raw.erase(raw.find("P-Asserted-Identity:"), raw.find("X-IVR-Digits:") - raw.find("P-Asserted-Identity:"));
+    raw.replace(raw.find("From: <sip:13800001234@127.0.0.1>"), std::string("From: <sip:13800001234@127.0.0.1>").size(),
+                std::string("From: \"Anonymous\" <sip:") + user + "@anonymous.invalid>");
+    SipServerConfig config;
+    InviteTransactionTable table;
+    RequestProcessor p(config, table);
+    Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+    const auto r = p.handle(raw, peer, true, t0());
+    REQUIRE(r.invite);
+    CHECK(r.facts.caller.empty());
+  }
+}
