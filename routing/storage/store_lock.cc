@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,9 +31,37 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
       throw StoreError("another process holds " + path + ": an assistlined is running on this store (one per store)");
     throw StoreError("cannot lock " + path + ": " + std::strerror(err));
   }
+  // The database file itself too: a hard link to the store is another path to the same file, with a lock
+  // file of its own. flock(2) does not meet SQLite's fcntl(2) locks on Linux; this descriptor stays open
+  // until the store is closed (closing it would drop this process's fcntl locks on the file). Created
+  // 0600, and narrowed to 0600 with its WAL files when found wider: the store holds numbers in full.
+  const std::string db = ec ? store_path : real.string();
+  db_fd_ = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (db_fd_ < 0) {
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw StoreError("cannot open the store " + db + ": " + std::strerror(err));
+  }
+  if (::flock(db_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(db_fd_);
+    db_fd_ = -1;
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw StoreError("another process holds " + db + " (by another name: a link to it): an assistlined is running "
+                       "on this store (one per store)");
+    throw StoreError("cannot lock " + db + ": " + std::strerror(err));
+  }
+  for (const std::string& f : {db, db + "-wal", db + "-shm"}) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(f.c_str(), 0600);
+  }
 }
 
 StoreOwnerLock::~StoreOwnerLock() {
+  if (db_fd_ >= 0) ::close(db_fd_);
   if (fd_ >= 0) ::close(fd_);  // closing drops the flock
 }
 

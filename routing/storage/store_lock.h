@@ -1,6 +1,6 @@
 #pragma once
-// One daemon per store: `<store path>.lock` beside the real file (symlinks resolved), held with flock(2)
-// for the life of the process (the kernel drops it at exit, even on SIGKILL). The write path counts on
+// One daemon per store: `<store path>.lock` beside the real file (symlinks resolved) and the database
+// file itself (a hard link is another path to it), held with flock(2) for the life of the process (the kernel drops it at exit, even on SIGKILL). The write path counts on
 // it: its key filters and sequences assume that no other process opens tickets or links calls in the
 // store (SqliteTicketStore, WriteMemory).
 #include <string>
@@ -10,14 +10,15 @@ namespace assist {
 class StoreOwnerLock {
  public:
   /// Takes the lock without waiting. Throws StoreError naming the lock file when another process holds
-  /// it (a daemon on this store) or it cannot be opened. ":memory:" takes nothing.
+  /// it (a daemon on this store) or it cannot be opened. ":memory:" takes nothing. Creates the database
+  /// file 0600 when missing and narrows it and its WAL files to 0600 when wider.
   explicit StoreOwnerLock(const std::string& store_path);
   ~StoreOwnerLock();
   StoreOwnerLock(const StoreOwnerLock&) = delete;
   StoreOwnerLock& operator=(const StoreOwnerLock&) = delete;
 
  private:
-  int fd_ = -1;
+  int fd_ = -1, db_fd_ = -1;
 };
 
 }  // namespace assist

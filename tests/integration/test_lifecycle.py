@@ -176,6 +176,15 @@ def test_one_daemon_per_store_and_no_recompute_under_it():
         config2, _, _ = write_config(d2, free_port())
         p = subprocess.run([harness.DAEMON, "--config", config2], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
+        # nor through a hard link: another path to the same file, with no lock file of its own yet
+        d3 = os.path.join(d, "hard"); os.makedirs(d3)
+        os.link(store, os.path.join(d3, "assistline.db"))
+        config3, _, _ = write_config(d3, free_port())
+        p = subprocess.run([harness.DAEMON, "--config", config3], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
+        # the store holds numbers in full: owner only
+        for f in (store, store + "-wal", store + "-shm"):
+            assert os.stat(f).st_mode & 0o077 == 0, (f, oct(os.stat(f).st_mode))
         p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
         assert p.returncode == 2 and "POST /api/v1/recompute" in p.stderr, p.stderr
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
