@@ -34,7 +34,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   const auto& hint = facts.region_hint;
   if (!hint.empty() && (hint.find_first_not_of("0123456789") != std::string::npos ||
                         (hint.size() != 6 && hint.size() != 9 && hint.size() != 12))) {
-    spdlog::warn("call {}: ignoring an X-Region-Code that is not a division code ({} bytes)", facts.call_id, hint.size());
+    spdlog::warn("call {}: ignoring an X-Region-Code that is not a division code ({} bytes)", mask_numbers_in_text(facts.call_id), hint.size());
     facts.region_hint.clear();
   }
   sip::RedirectDecision d;
@@ -43,7 +43,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     p = plan(facts);
   } catch (const std::exception& e) {
     // Never the reason a call fails: an unclassifiable call goes to the social-assistance agents.
-    spdlog::error("classification failed for call {}: {}", facts.call_id, e.what());
+    spdlog::error("classification failed for call {}: {}", mask_numbers_in_text(facts.call_id), e.what());
     p.labels = Classification{"not_social_assistance", "help", "normal", 0.0, {}, "zh", false};
     p.ticketed = true;
     p.route = table_.route("unsure", "normal", "zh");
@@ -62,7 +62,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
       keep_ticket_labels(t, p);
     } catch (const std::exception& e) {
       ++store_failures_;
-      spdlog::error("store: ticket for call {} not written: {}; redirecting without a ticket id", facts.call_id,
+      spdlog::error("store: ticket for call {} not written: {}; redirecting without a ticket id", mask_numbers_in_text(facts.call_id),
                     e.what());
     }
     answer(facts, p, ticket_id, std::move(d), done);
@@ -99,7 +99,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
     }
     ++tickets_;
     if (call->answered.exchange(true)) {  // redirected without an id while the store was late
-      spdlog::debug("store: call {} ticket {} written after the store recovered", call->facts.call_id,
+      spdlog::debug("store: call {} ticket {} written after the store recovered", mask_numbers_in_text(call->facts.call_id),
                     call->opening.ticket.id);
     } else {
       keep_ticket_labels(call->opening.ticket, call->plan);
@@ -220,7 +220,7 @@ std::size_t CallRouter::replay_spilled(const std::string& path) {
         tickets_svc_.open_for_call(c.facts, c.labels, c.queue, c.at);
         ++written;
       } catch (const std::exception& e) {
-        spdlog::error("store: {}: the kept ticket of call {} not written: {}", path, c.facts.call_id, e.what());
+        spdlog::error("store: {}: the kept ticket of call {} not written: {}", path, mask_numbers_in_text(c.facts.call_id), e.what());
         owed.push_back(c.line);
       }
     }
@@ -257,7 +257,7 @@ std::size_t CallRouter::replay_spilled(const std::string& path) {
     };
     job.done = [this, call, opening, one_done](std::exception_ptr e) {
       if (e) {
-        spdlog::error("store: the kept ticket of call {} not written (its write failed)", call->facts.call_id);
+        spdlog::error("store: the kept ticket of call {} not written (its write failed)", mask_numbers_in_text(call->facts.call_id));
         one_done(&call->line, false);
         return;
       }
@@ -279,7 +279,7 @@ void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pendin
   ++unlogged;
   if (now - last < std::chrono::seconds(10)) return;
   spdlog::error("store: call {} refused with 503 ({} refused since the last line): {} call writes already queued",
-                call_id, unlogged, pending);
+                mask_numbers_in_text(call_id), unlogged, pending);
   unlogged = 0;
   last = now;
 }
@@ -298,7 +298,7 @@ void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string
   d.headers.emplace_back("X-Assist-Request-Type", p.labels.request_type);
   d.headers.emplace_back("X-Assist-Urgency", p.labels.urgency);
   d.headers.emplace_back("Priority", sip_priority(p.labels.urgency));
-  spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", facts.call_id, mask_number(facts.caller),
+  spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", mask_numbers_in_text(facts.call_id), mask_number(facts.caller),
                facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency, p.labels.confidence,
                p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id);
   done(std::move(d));

@@ -1,5 +1,7 @@
 #include "routing/sip/message.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 namespace assist::sip {
@@ -515,7 +517,12 @@ void SipMessage::classify_headers(bool stream, std::string_view rest) {
       case HeaderId::call_id:
         ++n_callid;
         call_id = h.value;
-        if (call_id.empty() || call_id.find_first_of(" \t") != std::string_view::npos) fail(400, "Bad Call-ID");
+        // callid = word ["@" word] (RFC 3261 §25.1): no space, no control byte, at most one '@' between two
+        // words. Other printable bytes outside "word" pass: some equipment pads Call-IDs with '='.
+        if (call_id.empty() || call_id.find_first_of(" \t") != std::string_view::npos ||
+            std::any_of(call_id.begin(), call_id.end(), [](char c) { return (unsigned char)c < 0x20 || c == 0x7f; }) ||
+            call_id.front() == '@' || call_id.back() == '@' || std::count(call_id.begin(), call_id.end(), '@') > 1)
+          fail(400, "Bad Call-ID");
         break;
       case HeaderId::cseq: {
         ++n_cseq;

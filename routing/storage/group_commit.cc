@@ -276,6 +276,8 @@ void GroupCommitter::drop_kept_lines() {
 void GroupCommitter::keeper_loop() {
   std::unique_lock lock(mu_);
   std::vector<std::function<std::string()>> batch;
+  std::size_t unkept = 0;  // late calls not kept on disk since the last line about it
+  auto last_unkept_log = Steady::time_point{};
   for (;;) {
     keeper_cv_.wait(lock, [&] {
       return stopping_ || !to_keep_.empty() || (keep_file_ && keep_upto_ <= done_upto_);
@@ -301,9 +303,17 @@ void GroupCommitter::keeper_loop() {
     std::string err;
     // On a disk that is itself stalled this waits here, not on the calls: they are answered already.
     const bool ok = append_synced(options_.keep_path, lines, err);
-    if (!ok)
-      spdlog::error("store: cannot keep {} late call tickets in {}: {}; they stay in memory only", batch.size(),
-                    options_.keep_path, err);
+    if (!ok) {
+      // a full disk fails every append: one line a 10 s, with how many were not kept since the last
+      unkept += batch.size();
+      const auto now = Steady::now();
+      if (now - last_unkept_log >= std::chrono::seconds(10)) {
+        spdlog::error("store: cannot keep {} late call tickets in {}: {}; they stay in memory only", unkept,
+                      options_.keep_path, err);
+        unkept = 0;
+        last_unkept_log = now;
+      }
+    }
     lock.lock();
     if (ok) keep_file_ = true;
   }

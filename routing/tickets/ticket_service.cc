@@ -170,7 +170,7 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
     // peer's, and that call must never show this caller someone else's ticket.
     if (tx.call_id_known(facts.call_id))
       spdlog::warn("call {}: its Call-ID already names a call from another number; opened as a call of its own",
-                   facts.call_id);
+                   mask_numbers_in_text(facts.call_id));
   }
   if (!facts.caller.empty()) {
     if (auto open = tx.open_for_caller(facts.caller, c.category)) {

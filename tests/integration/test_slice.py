@@ -281,6 +281,16 @@ def test_tcp_frames_a_content_length_as_the_parser_reads_it(env):
     assert st == 404, st
 
 
+@with_env
+def test_a_number_inside_a_call_id_is_masked_in_the_log(env):
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, text="想问一下低保申请", digits="3", call_id="13912345678-1700000000@pbx")
+    code, h, _ = u.final(raw, cid)
+    assert code == 302, code
+    wait_until(lambda: "139****5678-170****0000@pbx" in env.log(), 5, "the call's log line")
+    assert "13912345678" not in env.log()
+
+
 def test_no_arguments_runs_on_built_in_defaults():
     """`assistlined` alone: loopback 5060 and 8080, the store under ./var/. Skipped loudly when taken."""
     for port, kind in ((5060, socket.SOCK_DGRAM), (5060, socket.SOCK_STREAM), (8080, socket.SOCK_STREAM)):
@@ -372,6 +382,7 @@ if __name__ == "__main__":
              test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives,
              test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing,
              test_tcp_frames_a_content_length_as_the_parser_reads_it,
+             test_a_number_inside_a_call_id_is_masked_in_the_log,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]
     sys.exit(run([t for t in tests if not only or t.__name__ in only]))

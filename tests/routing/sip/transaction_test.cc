@@ -291,3 +291,16 @@ TEST_CASE("the caller's number is normalized as the store keys it; a withheld on
     CHECK(r.facts.caller.empty());
   }
 }
+
+TEST_CASE("a Call-ID with a control byte or two '@' is refused with 400 and opens nothing (RFC 3261 §25.1)",
+          "[sip][parser]") {
+  for (const std::string bad : {"Call-ID: a\x01b@test", "Call-ID: a\x7f@test", "Call-ID: a\x1b[31m@test",
+                                "Call-ID: a@b@c", "Call-ID: @test", "Call-ID: call-1@"}) {
+    const auto r = invite_with("Call-ID: call-1@test", bad);
+    CHECK_FALSE(r.invite);
+    REQUIRE(r.send.size() == 1);
+    CHECK(status_of(r.send[0].bytes) == 400);
+  }
+  // printable bytes outside RFC 3261's "word" still pass: equipment pads Call-IDs with '='
+  CHECK(invite_with("Call-ID: call-1@test", "Call-ID: YWJjZA==@test").invite);
+}
