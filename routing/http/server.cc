@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
@@ -114,8 +115,25 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void accept() {
     acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams)->run();
-      self->accept();
+      if (!ec) {
+        std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams)->run();
+        self->accept();
+        return;
+      }
+      // Out of descriptors (EMFILE, ENFILE) or memory: the pending connection stays queued, so accepting
+      // again at once fails again at once (a core spinning). Wait 100 ms; say it once a 10 s.
+      const auto now = std::chrono::steady_clock::now();
+      ++self->accept_failures;
+      if (now - self->last_accept_log >= std::chrono::seconds(10)) {
+        spdlog::error("http: cannot accept a connection ({}; {} failures since the last line): waiting 100 ms between "
+                      "tries", ec.message(), self->accept_failures);
+        self->accept_failures = 0;
+        self->last_accept_log = now;
+      }
+      self->backoff.expires_after(std::chrono::milliseconds(100));
+      self->backoff.async_wait([self](beast::error_code wait_ec) {
+        if (!wait_ec && self->acceptor.is_open()) self->accept();
+      });
     });
   }
   net::io_context& io;
@@ -125,6 +143,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Handler handler;
   std::size_t body_limit;
   std::shared_ptr<Streams> streams = std::make_shared<Streams>();
+  net::steady_timer backoff{acceptor.get_executor()};
+  std::chrono::steady_clock::time_point last_accept_log{};
+  std::uint64_t accept_failures = 0;
 };
 
 HttpServer::HttpServer(net::io_context& io, std::string host, unsigned short port, Handler handler,

@@ -304,8 +304,47 @@ def test_assistctl_deadline_per_region():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
+    """Idle connections past the process's descriptor limit: accept fails (EMFILE) and is tried again every
+    100 ms, not in a loop that holds a core; once they close the API answers again."""
+    import resource, socket
+    d = tempfile.mkdtemp(prefix="assist-fds-")
+    sip, httpp = free_port(), free_port()
+    cfg = os.path.join(d, "c.yaml")
+    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\nhttp: {{listen: "127.0.0.1:{httpp}"}}\n'
+                         f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
+    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (90, 90))
+    p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=limit, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    socks = []
+    try:
+        healthy = lambda: urllib.request.urlopen(f"http://127.0.0.1:{httpp}/healthz", timeout=1).status == 200
+        wait_until(lambda: _quietly(healthy), 10, "the daemon")
+        for _ in range(150):
+            s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", httpp)); socks.append(s)
+        wait_until(lambda: "cannot accept a connection" in open(os.path.join(d, "d.log")).read(), 5, "the accept error")
+        ticks = lambda: sum(int(x) for x in open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+        t0 = ticks(); time.sleep(2); used = ticks() - t0
+        assert used < 50, f"{used} ticks in 2 s while out of descriptors: accept is spinning"
+        for s in socks: s.close()
+        socks = []
+        wait_until(lambda: _quietly(healthy), 5, "the API after the connections closed")
+    finally:
+        for s in socks: s.close()
+        p.terminate(); p.wait(timeout=20)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _quietly(f):
+    try:
+        return f()
+    except Exception:
+        return False
+
+
 if __name__ == "__main__":
     sys.exit(run([test_clocks_pause_resume_and_extend, test_return_reassign_restarts_the_office_clock,
                   test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder,
                   test_one_daemon_per_store_and_no_recompute_under_it,
-                  test_open_a_ticket_by_hand, test_assistctl_deadline_per_region]))
+                  test_open_a_ticket_by_hand, test_assistctl_deadline_per_region,
+                  test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers]))
