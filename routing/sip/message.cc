@@ -89,6 +89,52 @@ bool uri_char(char c) {
   }
 }
 
+/// The host part of a sip/sips URI after its scheme (RFC 3261 §19.1.1, §25.1): [user "@"] host [":" port]
+/// before any ";params" / "?headers"; a user is never empty, one '@' at most, host a hostname, an IPv4
+/// address or a bracketed IPv6 reference, port 1 to 5 digits up to 65535.
+bool valid_sip_hostport(std::string_view rest) {
+  // a user may hold ';' and '?' (RFC 3261 §25.1 user-unreserved), never a raw '@': the host follows the first
+  if (const auto at = rest.find('@'); at != std::string_view::npos) {
+    if (at == 0) return false;
+    rest.remove_prefix(at + 1);
+  }
+  auto hp = rest.substr(0, rest.find_first_of(";?"));
+  if (hp.find('@') != std::string_view::npos) return false;
+  if (hp.empty()) return false;
+  std::string_view port;
+  bool has_port = false;
+  if (hp.front() == '[') {
+    const auto rb = hp.find(']');
+    if (rb == std::string_view::npos || rb < 3) return false;
+    for (char c : hp.substr(1, rb - 1))
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+        return false;
+    const auto after = hp.substr(rb + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      port = after.substr(1);
+      has_port = true;
+    }
+  } else {
+    const auto c = hp.find(':');
+    const auto host = hp.substr(0, c);
+    if (host.empty()) return false;
+    for (char ch : host)
+      if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-' ||
+            ch == '.' || ch == '_'))
+        return false;
+    if (c != std::string_view::npos) {
+      port = hp.substr(c + 1);
+      has_port = true;
+    }
+  }
+  if (has_port) {
+    std::uint64_t n = 0;
+    if (port.size() > 5 || !parse_digits(port, 65535, n)) return false;
+  }
+  return true;
+}
+
 bool valid_uri(std::string_view uri) {
   auto colon = uri.find(':');
   if (colon == std::string_view::npos || colon == 0) return false;
@@ -407,6 +453,9 @@ void SipMessage::check_request_line(std::string_view line) {
   }
   if (!valid_uri(request_uri)) return fail(400, "Bad Request-URI");
   uri_scheme = request_uri.substr(0, request_uri.find(':'));
+  if ((iequals(uri_scheme, "sip") || iequals(uri_scheme, "sips")) &&
+      !valid_sip_hostport(request_uri.substr(uri_scheme.size() + 1)))
+    return fail(400, "Bad Request-URI");
   if (iequals(uri_scheme, "sip") || iequals(uri_scheme, "sips")) {
     // RFC 3261 §19.1.1: headers are not allowed in a Request-URI.
     auto at = request_uri.find('@');

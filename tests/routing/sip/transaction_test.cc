@@ -304,3 +304,18 @@ TEST_CASE("a Call-ID with a control byte or two '@' is refused with 400 and open
   // printable bytes outside RFC 3261's "word" still pass: equipment pads Call-IDs with '='
   CHECK(invite_with("Call-ID: call-1@test", "Call-ID: YWJjZA==@test").invite);
 }
+
+TEST_CASE("a Request-URI whose host or port is not one gets 400 and opens nothing (RFC 3261 §19.1.1)",
+          "[sip][parser]") {
+  const std::string line = "INVITE sip:12345@127.0.0.1 SIP/2.0";
+  for (const char* bad : {"sip:12345@127.0.0.1:abc", "sip:@", "sip:12345@", "sip::::", "sip:;", "sip:12345@[::1",
+                          "sip:12345@127.0.0.1:99999999", "sip:a@b@c", "sip:12345@127.0.0.1:"}) {
+    const auto r = invite_with(line, std::string("INVITE ") + bad + " SIP/2.0");
+    CHECK_FALSE(r.invite);
+    REQUIRE(r.send.size() == 1);
+    CHECK(status_of(r.send[0].bytes) == 400);
+  }
+  for (const char* good : {"sip:12345@127.0.0.1:5060", "sip:12345@[::1]:5060;transport=udp", "sips:12345@hotline.example",
+                           "sip:12345;phone-context=+86@gw.example", "sip:hotline.example"})
+    CHECK(invite_with(line, std::string("INVITE ") + good + " SIP/2.0").invite);
+}
