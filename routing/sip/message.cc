@@ -468,24 +468,34 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
   storage_.assign(bytes);
   std::string_view all(storage_);
   auto head_end = all.find("\r\n\r\n");
-  bool lf_only = false;
+  std::string_view line_error;  // set when the head had to be read with CRLF put back
   if (head_end == std::string_view::npos) {
-    // Lines that end in a bare LF (RFC 3261 §7 asks for CRLF): a misconfigured gateway, not noise. Its
-    // head is read with CRLF put back so that the 400 can reach its Via; the body is left as it came.
-    const auto lf_end = all.find("\n\n");
-    if (lf_end == std::string_view::npos || all.substr(0, lf_end).find('\r') != std::string_view::npos) return false;
+    // Lines that end in a bare LF, or a head with no empty line after it (RFC 3261 §7 asks for CRLF and
+    // the empty line): a misconfigured gateway, not noise. The head is read with CRLF put back so that the
+    // 400 can reach its Via; the body is left as it came. Over TCP the framer has found an empty line.
     std::string crlf;
     crlf.reserve(bytes.size() + 64);
-    for (char ch : all.substr(0, lf_end + 1)) {
-      if (ch == '\n') crlf += '\r';
-      crlf += ch;
+    std::size_t pos = 0, body_at = std::string_view::npos;
+    while (pos < all.size()) {
+      const auto nl = all.find('\n', pos);
+      std::string_view line = all.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() && nl != std::string_view::npos) {
+        body_at = nl + 1;
+        break;
+      }
+      crlf.append(line).append("\r\n");
+      if (nl == std::string_view::npos) break;
+      pos = nl + 1;
     }
+    if (body_at == std::string_view::npos && stream) return false;
+    line_error = body_at == std::string_view::npos ? "Missing Empty Line After Headers" : "Lines Must End In CRLF";
     crlf += "\r\n";
-    crlf.append(all.substr(lf_end + 2));
+    if (body_at != std::string_view::npos) crlf.append(all.substr(body_at));
     storage_ = std::move(crlf);
     all = std::string_view(storage_);
     head_end = all.find("\r\n\r\n");
-    lf_only = true;
+    if (head_end == std::string_view::npos) return false;  // nothing at all (an empty datagram)
   }
   // Undo header folding in place (RFC 3261 §7.3.1): CRLF followed by SP/HT becomes spaces.
   for (std::size_t i = 0; i + 2 < head_end + 2; ++i) {
@@ -509,10 +519,10 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
     return true;  // parsed only to be dropped
   }
   is_request = true;
-  if (lf_only) fail(400, "Lines Must End In CRLF");
+  if (!line_error.empty()) fail(400, line_error);
   // A CR or LF alone inside the head (RFC 3261 §25.1 allows neither in a header) would hide a second
   // header inside a value.
-  if (!lf_only) {
+  if (line_error.empty()) {
     for (auto i = head.find('\r'); i != std::string_view::npos; i = head.find('\r', i + 2))
       if (i + 1 >= head.size() || head[i + 1] != '\n') fail(400, "Bare CR Or LF In Header");
     for (auto i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1))
@@ -602,6 +612,8 @@ void SipMessage::classify_headers(bool stream, std::string_view rest) {
         break;
       }
       case HeaderId::contact:
+        // "*" only in a REGISTER that removes every binding (RFC 3261 §10.2.2, §20.10)
+        if (h.value == "*" && method_id != Method::register_) fail(400, "Bad Contact");
         if (h.value != "*") {
           for (auto v : split_values(h.value)) {
             NameAddr na;

@@ -28,19 +28,32 @@ Destination RequestProcessor::response_destination(const SipMessage& req, const 
   return d;
 }
 
+namespace {
+/// RFC 3261 §18.2.1 / RFC 3581 §4: `received` (the source address, an IPv4 client on a dual-stack socket
+/// as IPv4) and `rport` (the source port) for the top Via. `received` holds the text `parts` points at.
+void via_parts(const SipMessage& req, const Peer& from, ResponseParts& parts, std::string& received) {
+  const Via* top = req.top_via();
+  if (!top) return;
+  const auto& a = from.address;
+  received = a.is_v6() && a.to_v6().is_v4_mapped()
+                 ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).to_string()
+                 : a.to_string();
+  if (top->rport) parts.rport = from.port;
+  if (top->rport || top->host != received) parts.received = received;
+}
+}  // namespace
+
 std::string RequestProcessor::respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
-                                      std::string_view to_tag, bool allow, int retry_after) {
+                                      std::string_view to_tag, bool allow, int retry_after,
+                                      const std::vector<std::pair<std::string, std::string>>* headers) {
   ResponseParts parts;
   parts.to_tag = to_tag;
   parts.allow = allow;
   parts.retry_after = retry_after;
   parts.server = config_.server_header;
+  parts.headers = headers;
   std::string received;
-  if (const Via* top = req.top_via()) {
-    received = from.address.to_string();
-    if (top->rport) parts.rport = from.port;
-    if (top->rport || top->host != received) parts.received = received;
-  }
+  via_parts(req, from, parts, received);
   return build_response(req, status, reason, parts);
 }
 
@@ -90,6 +103,25 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
                               respond(msg, from, msg.error_status, msg.error_reason, make_tag())});
     return r;
   }
+  // RFC 3261 §8.2.2.3: an option tag in Require that we do not support gets 420 with Unsupported (never on
+  // ACK or CANCEL). 100rel and timer are taken: a redirect server sends no reliable provisional response
+  // and makes no dialog whose session could be timed.
+  if (msg.method_id != Method::ack && msg.method_id != Method::cancel) {
+    std::string unsupported;
+    for (const auto& h : msg.headers) {
+      if (!iequals(h.name, "Require")) continue;
+      for (auto tag : split_values(h.value)) {
+        if (tag.empty() || iequals(tag, "100rel") || iequals(tag, "timer")) continue;
+        if (!unsupported.empty()) unsupported += ", ";
+        unsupported.append(tag);
+      }
+    }
+    if (!unsupported.empty()) {
+      const std::vector<std::pair<std::string, std::string>> extra{{"Unsupported", unsupported}};
+      r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 420, {}, make_tag(), false, 0, &extra)});
+      return r;
+    }
+  }
   switch (msg.method_id) {
     case Method::invite:
       on_invite(msg, from, ready.calls, now, shed, r);
@@ -102,7 +134,8 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
       break;
     case Method::options:
       ++stats.options;
-      if (ready.probes && shed != Shed::new_requests)
+      // a full transaction table answers new calls 503: so does the probe, so the proxy moves calls elsewhere
+      if (ready.probes && shed != Shed::new_requests && table_.size() < table_.capacity())
         r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 200, {}, make_tag(), true)});
       else
         r.send.push_back(Outgoing{response_destination(msg, from),
@@ -152,11 +185,7 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool t
   ResponseParts parts;
   parts.to_tag = tx->to_tag;
   std::string received;
-  if (const Via* top = msg.top_via()) {
-    received = from.address.to_string();
-    if (top->rport) parts.rport = from.port;
-    if (top->rport || top->host != received) parts.received = received;
-  }
+  via_parts(msg, from, parts, received);
   pending_[tx->id] = Pending{response_common(msg, true, parts)};
   r.invite = tx->id;
   fill_facts(msg, from, r.facts);

@@ -72,7 +72,8 @@ class RequestProcessor {
  private:
   Destination response_destination(const SipMessage& req, const Peer& from) const;
   std::string respond(const SipMessage& req, const Peer& from, int status, std::string_view reason,
-                      std::string_view to_tag = {}, bool allow = false, int retry_after = 0);
+                      std::string_view to_tag = {}, bool allow = false, int retry_after = 0,
+                      const std::vector<std::pair<std::string, std::string>>* headers = nullptr);
   void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
   void on_invite(const SipMessage& req, const Peer& from, bool taking_calls, Instant now, Shed shed, ProcessResult& r);
   void on_ack(const SipMessage& req, Instant now);

@@ -319,3 +319,71 @@ TEST_CASE("a Request-URI whose host or port is not one gets 400 and opens nothin
                            "sip:12345;phone-context=+86@gw.example", "sip:hotline.example"})
     CHECK(invite_with(line, std::string("INVITE ") + good + " SIP/2.0").invite);
 }
+
+TEST_CASE("an option tag in Require we do not support gets 420 with Unsupported (RFC 3261 §8.2.2.3)", "[sip][parser]") {
+  const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: foo, 100rel\r\nRequire: bar");
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(status_of(r.send[0].bytes) == 420);
+  CHECK(r.send[0].bytes.find("\r\nUnsupported: foo, bar\r\n") != std::string::npos);
+  // 100rel and timer are taken: a redirect server sends no reliable provisional and makes no dialog
+  CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: 100rel, timer").invite);
+}
+
+TEST_CASE("Contact '*' outside a REGISTER gets 400 (RFC 3261 §10.2.2)", "[sip][parser]") {
+  const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nContact: *");
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(status_of(r.send[0].bytes) == 400);
+}
+
+TEST_CASE("OPTIONS answers 503 while the transaction table is full, so the proxy moves calls elsewhere",
+          "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table(TransactionTimers{}, 1);
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  auto options = p.handle(request("OPTIONS"), peer, true, t0());
+  REQUIRE(options.send.size() == 1);
+  CHECK(status_of(options.send[0].bytes) == 200);
+  REQUIRE(p.handle(request("INVITE"), peer, true, t0()).invite);  // the one place taken
+  auto next = p.handle(request("INVITE", "z9hG4bKother"), peer, true, t0());
+  REQUIRE(next.send.size() == 1);
+  CHECK(status_of(next.send[0].bytes) == 503);
+  options = p.handle(request("OPTIONS", "z9hG4bKprobe"), peer, true, t0());
+  REQUIRE(options.send.size() == 1);
+  CHECK(status_of(options.send[0].bytes) == 503);
+}
+
+TEST_CASE("an IPv4 client on a dual-stack socket is received= as IPv4 (RFC 3261 §18.2.1)", "[sip][transaction]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("::ffff:10.1.2.3"), 5999, Transport::udp, 0, 0};
+  const auto r = p.handle(request("OPTIONS"), peer, true, t0());
+  REQUIRE(r.send.size() == 1);
+  CHECK(r.send[0].bytes.find(";received=10.1.2.3") != std::string::npos);
+  CHECK(r.send[0].bytes.find("::ffff:") == std::string::npos);
+}
+
+TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, gets 400 and opens nothing",
+          "[sip][parser]") {
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p(config, table);
+  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  std::string no_blank = request("INVITE");
+  no_blank.resize(no_blank.size() - 2);  // "...Content-Length: 0\r\n"
+  auto r = p.handle(no_blank, peer, true, t0());
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Missing Empty Line After Headers\r\n", 0) == 0);
+  // nothing at all, or a lone line end: nothing to answer (found by the fuzzer: an empty datagram)
+  for (const char* nothing : {"", "\n", "\r\n", "\r"}) CHECK(p.handle(nothing, peer, true, t0()).send.empty());
+  std::string crlflf = request("INVITE", "z9hG4bKcrlflf");
+  crlflf.replace(crlflf.size() - 4, 4, "\r\n\n");
+  r = p.handle(crlflf, peer, true, t0());
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  CHECK(status_of(r.send[0].bytes) == 400);
+}
