@@ -66,6 +66,14 @@ Config build(const nlohmann::json& j, const Err& err) {
     } catch (const std::exception& e) {
       err("/sip/listen/" + std::to_string(i), e.what());
     }
+    // the same transport, address and port twice cannot both be bound: say so here, not at start
+    for (size_t k = 0; k + 1 < c.sip.listen.size(); ++k) {
+      const auto& a = c.sip.listen[k];
+      const auto& b = c.sip.listen.back();
+      if (a.transport == b.transport && a.host == b.host && a.port == b.port && b.port != 0)
+        err("/sip/listen/" + std::to_string(i), "the same as entry " + std::to_string(k) + " (" +
+                                                    sip["listen"][k].get<std::string>() + "): each can be bound once");
+    }
   }
   c.sip.allow = sip.at("allow").get<std::vector<std::string>>();
   for (size_t i = 0; i < c.sip.allow.size(); ++i) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "routing/classify/classifier.h"
 #include "routing/classify/loader.h"
 #include "routing/common/time_format.h"
 #include "routing/http/links.h"
@@ -56,7 +57,9 @@ std::vector<std::string> split_path(std::string_view target) {
   return parts;
 }
 
-std::map<std::string, std::string> query_params(std::string_view q) {
+/// The query's parameters; a pair that is not valid percent-encoding is kept under `bad` (its raw name) so
+/// that the request is refused, not answered as if the parameter were absent.
+std::map<std::string, std::string> query_params(std::string_view q, std::string* bad = nullptr) {
   std::map<std::string, std::string> out;
   size_t i = 0;
   while (i < q.size()) {
@@ -67,6 +70,7 @@ std::map<std::string, std::string> query_params(std::string_view q) {
     const auto k = percent_decode(kv.substr(0, eq), true);
     const auto v = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(kv.substr(eq + 1), true);
     if (k && v) out[*k] = *v;
+    else if (bad && bad->empty()) *bad = std::string(kv.substr(0, eq));
     i = j + 1;
   }
   return out;
@@ -304,7 +308,8 @@ http::Response Api::route(const http::Request& req) {
   const std::string_view target = req.target();
   const auto qpos = target.find('?');
   const auto path = target.substr(0, qpos);
-  const auto params = query_params(qpos == std::string_view::npos ? "" : target.substr(qpos + 1));
+  std::string bad_param;
+  const auto params = query_params(qpos == std::string_view::npos ? "" : target.substr(qpos + 1), &bad_param);
   const auto parts = split_path(path);
   const auto method = req.method();
   const Instant now = clock_.now();
@@ -312,10 +317,16 @@ http::Response Api::route(const http::Request& req) {
 
   if (path == "/healthz") return only(beasthttp::verb::get) ? text(beasthttp::status::ok, "ok\n") : error(405, "method", "GET only");
   if (path == "/readyz") {
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
     const bool ok = probes_.ready && probes_.ready();
     return text(ok ? beasthttp::status::ok : beasthttp::status::service_unavailable, ok ? "ready\n" : "not ready\n");
   }
-  if (path == "/metrics") return text(beasthttp::status::ok, probes_.metrics ? probes_.metrics() : "", "text/plain; version=0.0.4; charset=utf-8");
+  if (path == "/metrics") {
+    if (!only(beasthttp::verb::get)) return error(405, "method", "GET only");
+    return text(beasthttp::status::ok, probes_.metrics ? probes_.metrics() : "", "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (!bad_param.empty())
+    return error(400, "bad_param", "the query parameter '" + bad_param + "' is not valid percent-encoding", bad_param);
   // The web UIs (issue 7): the ticket pane, the SLA board and their shared modules, compiled in.
   if (http::StaticFiles::builtin().handles(path)) return http::StaticFiles::builtin().serve(req);
 
@@ -375,7 +386,12 @@ http::Response Api::route(const http::Request& req) {
         i = j + 1;
       }
     }
-    if (auto it = params.find("urgency"); it != params.end()) f.urgency = it->second;
+    if (auto it = params.find("urgency"); it != params.end()) {
+      const auto& ids = urgency_ids();
+      if (!it->second.empty() && std::find(ids.begin(), ids.end(), it->second) == ids.end())
+        return error(400, "bad_param", "urgency must be one of: critical, urgent, normal", "urgency");
+      f.urgency = it->second;
+    }
     if (auto it = params.find("region"); it != params.end()) {
       if (!it->second.empty() && it->second.find_first_not_of("0123456789") != std::string::npos)
         return error(400, "bad_param", "region must be digits (a division-code prefix)", "region");

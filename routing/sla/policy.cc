@@ -139,6 +139,10 @@ std::vector<LimitRule> limits_from_json(const nlohmann::json& limits) {
     std::string first_text, resolution_text;
     r.first_response = duration(item, "first_response", at, first_text);
     r.resolution = duration(item, "resolution", at, resolution_text);
+    // the first response is part of resolving: in the same unit, it cannot come later (taxonomy time limits)
+    if (r.first_response.unit == r.resolution.unit && r.first_response.amount > r.resolution.amount)
+      fail(at + ".first_response", first_text + " is later than resolution " + resolution_text +
+                                       ": the first response cannot be due after the resolution");
     r.text = text_of(r, first_text, resolution_text);
     out.push_back(std::move(r));
   }

@@ -285,8 +285,8 @@ void TicketService::send_dispatch(WriteTx& tx, Ticket& t, const DirectoryEntry& 
 
 Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
   if (!ev.is_object()) throw EventError(400, "bad_body", "the body must be a JSON object");
-  if (!ev.contains("type") || !ev["type"].is_string())
-    throw EventError(400, "missing_field", "type is required (one of the event types)", "type");
+  if (!ev.contains("type")) throw EventError(400, "missing_field", "type is required (one of the event types)", "type");
+  if (!ev["type"].is_string()) throw EventError(400, "bad_field", "type must be a string (one of the event types)", "type");
   const std::string type = ev["type"];
   if (!one_of(type, kEvents)) {
     std::string list;

@@ -85,6 +85,16 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
     CHECK_THROWS_WITH(load_config_text("instance: SA\nescalaton: {}\n", "c.yaml"),
                       StartsWith("c.yaml:") && Contains("escalaton"));
   }
+  SECTION("the same SIP listen address twice (it could not be bound twice at start)") {
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"udp:127.0.0.1:5999\", \"tcp:127.0.0.1:5999\", "
+                                       "\"udp:127.0.0.1:5999\"]\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sip.listen[2]") && Contains("the same as entry 0"));
+  }
+  SECTION("a first response due after the resolution") {
+    CHECK_THROWS_WITH(load_config_text("sla:\n  limits:\n    - {first_response: 2h, resolution: 1h}\n", "c.yaml"),
+                      StartsWith("c.yaml:") && Contains("sla.limits[0].first_response") &&
+                          Contains("2h is later than resolution 1h"));
+  }
   SECTION("bad duration") {
     CHECK_THROWS_WITH(load_config_text("escalation:\n  ladder:\n    - {level: township, step: 15 minutes}\n", "c.yaml"),
                       StartsWith("c.yaml:3: escalation.ladder[0].step"));

@@ -241,3 +241,16 @@ TEST_CASE("api: a '+' in a Call-ID path segment is literal", "[http][api]") {
   CHECK(r.get("/api/v1/calls/a%2Bb%40pbx").result_int() == 200);  // encoded
   CHECK(r.get("/api/v1/calls/a+b%40pbx").result_int() == 200);    // literal, legal in a path
 }
+
+TEST_CASE("api: a bad query value, a probe written to, a type that is no string: each refused with its reason",
+          "[http][api]") {
+  ApiRig r;
+  const Ticket t = r.w.open_critical();
+  check_error(r.get("/api/v1/tickets?urgency=bogus"), 400, "bad_param", "urgency");
+  check_error(r.get("/api/v1/tickets?urgency=%ZZ"), 400, "bad_param", "urgency");  // not all tickets
+  REQUIRE(r.get("/api/v1/tickets?urgency=critical").result_int() == 200);
+  CHECK(body_of(r.get("/api/v1/tickets?urgency=critical"))["tickets"].size() == 1);
+  for (const char* probe : {"/readyz", "/metrics", "/healthz"})
+    check_error(r.call(beasthttp::verb::post, probe), 405, "method");
+  check_error(r.post("/api/v1/tickets/" + t.id + "/events", R"({"type":5})"), 400, "bad_field", "type");
+}
