@@ -36,6 +36,16 @@ std::string request(const std::string& method, const std::string& branch = "z9hG
 
 int status_of(const std::string& b) { return std::stoi(b.substr(8, 3)); }
 
+/// A request path on a table of its own, and the UDP peer its requests come from.
+struct Rig {
+  explicit Rig(std::size_t capacity = 200000, const char* address = "127.0.0.1", std::uint16_t port = 40000)
+      : table(TransactionTimers{}, capacity), peer{boost::asio::ip::make_address(address), port, Transport::udp, 0, 0} {}
+  SipServerConfig config;
+  InviteTransactionTable table;
+  RequestProcessor p{config, table};
+  Peer peer;
+};
+
 }  // namespace
 
 TEST_CASE("Timer G retransmits at T1 doubling to T2 until Timer H", "[sip][transaction]") {
@@ -168,10 +178,9 @@ TEST_CASE("request path: INVITE, retransmission, decision, ACK, CANCEL", "[sip][
 }
 
 TEST_CASE("request path: CANCEL of a pending INVITE ends it with 487", "[sip][transaction]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  Rig rig{};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   auto r = p.handle(request("INVITE"), peer, true, t0());
   REQUIRE(r.invite);
   auto c = p.handle(request("CANCEL"), peer, true, t0());
@@ -199,17 +208,16 @@ TEST_CASE("request path: not ready and full table answer 503 with Retry-After", 
 }
 
 TEST_CASE("RFC 2543 fallback: no magic cookie, ACK matched on the INVITE's fields", "[sip][transaction]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  Rig rig{200000, "127.0.0.1", 5999};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   auto r = p.handle(request("INVITE", "oldstyle1"), peer, true, t0());
   REQUIRE(r.invite);
   auto again = p.handle(request("INVITE", "oldstyle1"), peer, true, t0());
   CHECK_FALSE(again.invite);
   p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
   p.handle(request("ACK", "oldstyle1", ";tag=x"), peer, true, t0());
-  auto* tx = table.find(*r.invite);
+  auto* tx = rig.table.find(*r.invite);
   REQUIRE(tx);
   CHECK(tx->state == TxState::confirmed);
 }
@@ -217,10 +225,9 @@ TEST_CASE("RFC 2543 fallback: no magic cookie, ACK matched on the INVITE's field
 namespace {
 /// A new processor's answer to the test INVITE with header line `from` replaced by `to`.
 ProcessResult invite_with(const std::string& from, const std::string& to) {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+  Rig rig{};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   std::string raw = request("INVITE");
   raw.replace(raw.find(from), from.size(), to);
   return p.handle(raw, peer, true, t0());
@@ -243,10 +250,9 @@ TEST_CASE("an X-ASR-Text cut inside a character reaches the call path as valid U
 }
 
 TEST_CASE("an INVITE whose lines end in a bare LF gets 400 naming CRLF and opens nothing", "[sip][parser]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  Rig rig{200000, "127.0.0.1", 5999};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   std::string raw = request("INVITE");
   for (auto at = raw.find("\r\n"); at != std::string::npos; at = raw.find("\r\n", at)) raw.erase(at, 1);
   const auto r = p.handle(raw, peer, true, t0());
@@ -282,10 +288,9 @@ TEST_CASE("the caller's number is normalized as the store keys it; a withheld on
     raw.erase(raw.find("P-Asserted-Identity:"), raw.find("X-IVR-Digits:") - raw.find("P-Asserted-Identity:"));
     raw.replace(raw.find("From: <sip:13800001234@127.0.0.1>"), std::string("From: <sip:13800001234@127.0.0.1>").size(),
                 std::string("From: \"Anonymous\" <sip:") + user + "@anonymous.invalid>");
-    SipServerConfig config;
-    InviteTransactionTable table;
-    RequestProcessor p(config, table);
-    Peer peer{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::udp, 0, 0};
+    Rig rig{};
+    auto& p = rig.p;
+    auto& peer = rig.peer;
     const auto r = p.handle(raw, peer, true, t0());
     REQUIRE(r.invite);
     CHECK(r.facts.caller.empty());
@@ -339,10 +344,9 @@ TEST_CASE("Contact '*' outside a REGISTER gets 400 (RFC 3261 §10.2.2)", "[sip][
 
 TEST_CASE("OPTIONS answers 503 while the transaction table is full, so the proxy moves calls elsewhere",
           "[sip][transaction]") {
-  SipServerConfig config;
-  InviteTransactionTable table(TransactionTimers{}, 1);
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  Rig rig{1, "127.0.0.1", 5999};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   auto options = p.handle(request("OPTIONS"), peer, true, t0());
   REQUIRE(options.send.size() == 1);
   CHECK(status_of(options.send[0].bytes) == 200);
@@ -356,10 +360,9 @@ TEST_CASE("OPTIONS answers 503 while the transaction table is full, so the proxy
 }
 
 TEST_CASE("an IPv4 client on a dual-stack socket is received= as IPv4 (RFC 3261 §18.2.1)", "[sip][transaction]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("::ffff:10.1.2.3"), 5999, Transport::udp, 0, 0};
+  Rig rig{200000, "::ffff:10.1.2.3", 5999};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   const auto r = p.handle(request("OPTIONS"), peer, true, t0());
   REQUIRE(r.send.size() == 1);
   CHECK(r.send[0].bytes.find(";received=10.1.2.3") != std::string::npos);
@@ -368,10 +371,9 @@ TEST_CASE("an IPv4 client on a dual-stack socket is received= as IPv4 (RFC 3261 
 
 TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, gets 400 and opens nothing",
           "[sip][parser]") {
-  SipServerConfig config;
-  InviteTransactionTable table;
-  RequestProcessor p(config, table);
-  Peer peer{boost::asio::ip::make_address("127.0.0.1"), 5999, Transport::udp, 0, 0};
+  Rig rig{200000, "127.0.0.1", 5999};
+  auto& p = rig.p;
+  auto& peer = rig.peer;
   std::string no_blank = request("INVITE");
   no_blank.resize(no_blank.size() - 2);  // "...Content-Length: 0\r\n"
   auto r = p.handle(no_blank, peer, true, t0());
