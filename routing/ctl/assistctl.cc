@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -26,6 +28,7 @@
 #include "routing/classify/monitoring_list.h"
 #include "routing/common/time_format.h"
 #include "routing/config/config.h"
+#include "routing/dispatch/regions.h"
 #include "routing/dispatch/directory.h"
 #include "routing/escalation/engine.h"
 #include "routing/sla/policy.h"
@@ -63,7 +66,10 @@ std::shared_ptr<const assist::Classifier> classifier_for(const assist::Config& c
 nlohmann::json to_json(const assist::Classification& c) { return assist::classification_json(c); }
 
 // Reads JSON lines; a bad line is reported with its number and skipped, never silently.
-std::vector<nlohmann::json> read_jsonl(const std::string& path, int& bad) {
+/// The lines of a JSONL file that are objects with a "text" string and pass `check` (which throws what is
+/// wrong); the others are counted in `bad` and named on standard error as "FILE:LINE: skipped: why".
+std::vector<nlohmann::json> read_jsonl(const std::string& path, int& bad,
+                                       const std::function<void(const nlohmann::json&)>& check = {}) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw assist::FileError(path + ": cannot read");
   std::vector<nlohmann::json> out;
@@ -75,6 +81,8 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path, int& bad) {
     try {
       auto j = nlohmann::json::parse(line);
       if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) throw std::runtime_error("needs a \"text\" string");
+      if (j.contains("ivr_digits") && !j["ivr_digits"].is_string()) throw std::runtime_error("\"ivr_digits\" must be a string");
+      if (check) check(j);
       out.push_back(std::move(j));
     } catch (const std::exception& e) {
       ++bad;
@@ -189,6 +197,8 @@ int main(int argc, char** argv) {
       if (!region.empty() && (region.size() < 2 || region.size() > 12 ||
                               region.find_first_not_of("0123456789") != std::string::npos))
         return usage("--region must be a division code (2 to 12 digits, e.g. 150102001)");
+      if (!region.empty() && !assist::Regions::builtin().known(region))
+        return usage("--region " + region + " is not an Inner Mongolia division code (GET /api/v1/regions?q= finds one)");
       const auto cal_dir = opt("--calendar-dir");
       const auto calendar =
           cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
@@ -224,6 +234,11 @@ int main(int argc, char** argv) {
       auto calendar = cal_dir ? assist::WorkingDayCalendar::with_folder(*cal_dir) : assist::WorkingDayCalendar::builtin();
       assist::SystemClock clock;
       const std::string store_path = opt("--store").value_or(config.storage_path);
+      // a mistyped --store must not become a new, empty store that "recomputed" nothing
+      if (store_path != ":memory:" && !std::filesystem::exists(store_path)) {
+        std::cerr << "assistctl: no store at " << store_path << " (--store, or storage.path in the config)\n";
+        return 2;
+      }
       // writing deadlines under a running daemon would race its timers: it has POST /api/v1/recompute
       std::unique_ptr<assist::StoreOwnerLock> owner;
       if (!flag("--dry-run")) {
@@ -259,7 +274,20 @@ int main(int argc, char** argv) {
       if (args.size() < 2) return usage("eval needs FILE.jsonl");
       int bad = 0;
       std::vector<assist::Labelled> data;
-      for (const auto& j : read_jsonl(args[1], bad)) {
+      // every line labelled with the taxonomy's ids: an unlabelled one would count as a miss of nothing
+      const auto labelled = [](const nlohmann::json& j) {
+        const std::pair<const char*, const std::vector<std::string>*> labels[] = {
+            {"category", &assist::category_ids()}, {"request_type", &assist::request_type_ids()},
+            {"urgency", &assist::urgency_ids()}};
+        for (const auto& [key, ids] : labels) {
+          if (!j.contains(key) || !j[key].is_string())
+            throw std::runtime_error(std::string("needs a \"") + key + "\" label (a string)");
+          if (std::find(ids->begin(), ids->end(), j[key].get<std::string>()) == ids->end())
+            throw std::runtime_error(std::string("\"") + key + "\": unknown label \"" + j[key].get<std::string>() + "\"");
+        }
+        if (j.contains("id") && !j["id"].is_string()) throw std::runtime_error("\"id\" must be a string");
+      };
+      for (const auto& j : read_jsonl(args[1], bad, labelled)) {
         assist::Labelled l;
         l.id = j.value("id", "");
         l.text = j["text"];

@@ -152,6 +152,24 @@ def test_assistctl_eval_prints_everything():
     for s in ["macro-F1", "confusion", "critical recall: 1.000", "critical/urgent sent to not_social_assistance: 0",
               " P ", " R ", "F1"]:
         assert s in out.stdout, s
+    # a line with no labels, a null label or an unknown one is named and skipped (exit 2), never a raw error
+    d = tempfile.mkdtemp(prefix="assist-eval-")
+    try:
+        bad = os.path.join(d, "bad.jsonl")
+        open(bad, "w").write('{"id":"a","text":"想问低保"}\n'
+                             '{"id":"b","text":"想问低保","category":null,"request_type":"help","urgency":"normal"}\n'
+                             '{"id":"c","text":"想问低保","category":"minimum_living_allowance","request_type":"ask",'
+                             '"urgency":"normal"}\n'
+                             '{"id":"d","text":"想问低保","category":"minimum_living_allowance","request_type":"consult",'
+                             '"urgency":"normal"}\n')
+        out = subprocess.run([CTL, "eval", bad], capture_output=True, text=True)
+        assert out.returncode == 2 and "texts: 1" in out.stdout, (out.returncode, out.stdout[:200], out.stderr)
+        for line, why in ((1, 'needs a "category" label'), (2, 'needs a "category" label'),
+                          (3, '"request_type": unknown label "ask"')):
+            assert f"bad.jsonl:{line}: skipped: {why}" in out.stderr, out.stderr
+        assert "json.exception" not in out.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -155,8 +155,16 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
         out = json.loads(subprocess.run(args + ["--calendar-dir", d], capture_output=True, text=True, check=True).stdout)
         assert out["provisional"] is False and out["resolution_due"] == "2027-01-09T00:00:00+08:00", out
         store = os.path.join(d, "empty.db")
+        # a mistyped --store is refused, not made into a new empty store
+        p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 2 and "no store at" in p.stderr and not os.path.exists(store), p.stdout + p.stderr
+        import sqlite3
+        sqlite3.connect(store).close()  # an empty file: a store with no tickets yet
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
         assert p.returncode == 0 and json.loads(p.stdout)["checked"] == 0, p.stdout + p.stderr
+        # --region must name a known division
+        p = subprocess.run(args + ["--region", "99999"], capture_output=True, text=True)
+        assert p.returncode == 2 and "not an Inner Mongolia division code" in p.stderr, p.stderr
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
