@@ -487,7 +487,11 @@ void TcpConnection::frame() {
       }
       return;
     }
-    long cl = scan_content_length(std::string_view(buf).substr(0, end));
+    // a bare LF inside the head (a message in LF lines before this CRLF one): the framing is lost
+    bool bare_lf = false;
+    for (auto i = buf.find('\n'); i != std::string::npos && i < end && !bare_lf; i = buf.find('\n', i + 1))
+      bare_lf = i == 0 || buf[i - 1] != '\r';
+    long cl = bare_lf ? -2 : scan_content_length(std::string_view(buf).substr(0, end));
     if (cl == -2) {
       // Framing is lost: answer 400 if we can, then close. The parser refuses such a head too; were it ever
       // to take one, the INVITE is refused (503) rather than open a ticket whose 302 could not be sent.
