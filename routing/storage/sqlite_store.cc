@@ -109,7 +109,8 @@ class StatementCache {
 /// What the write connection remembers of the store between transactions, so that a call's write runs
 /// fewer statements. Only used under the write mutex.
 struct WriteMemory {
-  /// Every Call-ID in `calls` and every caller in `calls` or `tickets` (filled at open, then by each write;
+  /// Every Call-ID and every caller in `calls` (a ticket's caller is there from its first call; filled at
+  /// open, then by each write;
   /// a rolled-back write leaves its keys, which only costs a lookup). Only this process opens tickets and
   /// links calls (assistctl changes existing tickets), so "not in the filter" means "not in the store".
   KeyFilter call_ids, callers;
@@ -160,8 +161,9 @@ class SqliteTx final : public WriteTx {
   }
   std::optional<Ticket> open_for_caller(const std::string& caller, const std::string& category) override {
     if (!memory_.callers.maybe(caller)) return std::nullopt;
-    auto& q = stmts_.get("SELECT doc FROM tickets WHERE caller = ? AND category = ? AND terminal = 0 "
-                        "ORDER BY opened_at DESC LIMIT 1");
+    // through the caller's calls (store version 5): every ticket has its first call's row
+    auto& q = stmts_.get("SELECT doc FROM tickets WHERE id IN (SELECT ticket_id FROM calls WHERE caller = ?) "
+                        "AND category = ? AND terminal = 0 ORDER BY opened_at DESC LIMIT 1");
     q.bind(1, caller);
     q.bind(2, category);
     return one_ticket(q);
@@ -196,7 +198,6 @@ class SqliteTx final : public WriteTx {
     q.bind(12, timer_fields(t));
     q.bind(13, t.provisional ? 1 : 0);
     q.exec();
-    if (!t.caller.empty()) memory_.callers.add(t.caller);
   }
   void event(const std::string& ticket_id, const std::string& type, const std::string& by, const std::string& note,
              const nlohmann::json& body, Instant when) override {
@@ -536,8 +537,6 @@ void SqliteTicketStore::load_memory() {
     memory_->call_ids.add(c.getColumn(0).getText());
     if (const char* caller = c.getColumn(1).getText(); *caller) memory_->callers.add(caller);
   }
-  SQLite::Statement t(db, "SELECT caller FROM tickets WHERE caller <> ''");
-  while (t.executeStep()) memory_->callers.add(t.getColumn(0).getText());
 }
 
 void SqliteTicketStore::check_memory() {
@@ -586,7 +585,8 @@ std::vector<Ticket> SqliteTicketStore::by_caller(const std::string& caller, int 
   std::vector<Ticket> out;
   if (caller.empty()) return out;
   std::lock_guard lock(read_lock());
-  SQLite::Statement q(reader(), "SELECT doc FROM tickets WHERE caller = ? ORDER BY opened_at DESC LIMIT ?");
+  SQLite::Statement q(reader(), "SELECT doc FROM tickets WHERE id IN (SELECT ticket_id FROM calls WHERE caller = ?) "
+                                "ORDER BY opened_at DESC LIMIT ?");
   q.bind(1, caller);
   q.bind(2, limit);
   while (q.executeStep()) out.push_back(from_record(nlohmann::json::parse(q.getColumn(0).getString())));

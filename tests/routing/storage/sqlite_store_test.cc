@@ -352,8 +352,15 @@ TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store
     // linking the same call again keeps its first ticket
     tx.link_call("c1@pbx", "SA-4", "13900000001", t0());
     CHECK(tx.ticket_of_call("c1@pbx", "13900000001")->id == "SA-2");
+    // version 5: a caller's open ticket is found through their calls (并单), the index by caller is gone
+    REQUIRE(tx.open_for_caller("13812345678", "temporary_assistance"));
+    CHECK(tx.open_for_caller("13812345678", "temporary_assistance")->id == "SA-1");
+    CHECK(tx.open_for_caller("13700000003", "temporary_assistance")->id == "SA-4");  // a hand contact's caller
+    CHECK_FALSE(tx.open_for_caller("13812345678", "medical_assistance"));
   });
+  CHECK(s.by_caller("13900000001", 10).size() == 1);
   SQLite::Database check(file, SQLite::OPEN_READONLY);
-  CHECK(check.execAndGet("PRAGMA user_version").getInt() >= 4);
+  CHECK(check.execAndGet("PRAGMA user_version").getInt() >= 5);
   CHECK(check.execAndGet("SELECT COUNT(*) FROM calls").getInt() == 4);
+  CHECK(check.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tickets_caller'").getInt() == 0);
 }
