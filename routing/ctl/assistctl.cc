@@ -241,7 +241,23 @@ int main(int argc, char** argv) {
       }
       // writing deadlines under a running daemon would race its timers: it has POST /api/v1/recompute
       std::unique_ptr<assist::StoreOwnerLock> owner;
-      if (!flag("--dry-run")) {
+      if (flag("--dry-run")) {
+        // a dry run writes nothing: not through a second name, and not a schema upgrade under a daemon of
+        // an older release that keeps writing the old form
+        try {
+          assist::refuse_linked_store(store_path);
+          const int have = assist::SqliteTicketStore::file_schema_version(store_path);
+          if (have < assist::SqliteTicketStore::schema_version()) {
+            std::cerr << "assistctl: the store " << store_path << " is at schema version " << have << ", this release's is "
+                      << assist::SqliteTicketStore::schema_version()
+                      << ": a dry run does not upgrade it (the daemon of this release does, at start)\n";
+            return 2;
+          }
+        } catch (const assist::StoreError& e) {
+          std::cerr << "assistctl: " << e.what() << "\n";
+          return 2;
+        }
+      } else {
         try {
           owner = std::make_unique<assist::StoreOwnerLock>(store_path);
         } catch (const assist::StoreError& e) {

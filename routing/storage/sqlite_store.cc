@@ -297,6 +297,24 @@ void migrate(SQLite::Database& db) {
 
 }  // namespace
 
+int SqliteTicketStore::schema_version() {
+  int latest = 0;
+  for (const auto& e : resources::under("schemas/sql/"))
+    latest = std::max(latest, std::atoi(std::string(e.path.substr(std::string_view("schemas/sql/").size(), 3)).c_str()));
+  return latest;
+}
+
+int SqliteTicketStore::file_schema_version(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return 0;
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    return db.execAndGet("PRAGMA user_version").getInt();
+  } catch (const SQLite::Exception& e) {
+    throw StoreError("cannot read " + path + ": " + e.what());
+  }
+}
+
 SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
   try {
     if (path != ":memory:") {

@@ -22,6 +22,11 @@ namespace assist {
 
 class SqliteTicketStore final : public TicketStore {
  public:
+  /// The schema version this build writes (the highest schemas/sql/NNN_*.sql).
+  static int schema_version();
+  /// The schema version of the store at `path` (PRAGMA user_version, read without writing); 0 when the
+  /// file does not exist or is empty. Throws StoreError when it cannot be read.
+  static int file_schema_version(const std::string& path);
   /// Opens (creating the file and its folder when missing) and migrates. ":memory:" works for tests
   /// (then reads share the write connection). Throws StoreError naming the path.
   explicit SqliteTicketStore(const std::string& path);

@@ -43,6 +43,15 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
     fd_ = -1;
     throw StoreError("cannot open the store " + db + ": " + std::strerror(err));
   }
+  try {
+    refuse_linked_store(db, db_fd_);
+  } catch (...) {
+    ::close(db_fd_);
+    db_fd_ = -1;
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
   if (::flock(db_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(db_fd_);
@@ -58,6 +67,16 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
     struct stat st {};
     if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(f.c_str(), 0600);
   }
+}
+
+void refuse_linked_store(const std::string& path, int fd) {
+  struct stat st {};
+  const int rc = fd >= 0 ? ::fstat(fd, &st) : ::stat(path.c_str(), &st);
+  if (rc != 0) return;  // not there yet: nothing links to it
+  if (st.st_nlink > 1)
+    throw StoreError("the store " + path + " has " + std::to_string(st.st_nlink) +
+                     " names (hard links): SQLite keeps its WAL beside the name it was opened by, so another name "
+                     "sees another store and can undo this one's writes; keep one name (a symlink is fine)");
 }
 
 StoreOwnerLock::~StoreOwnerLock() {

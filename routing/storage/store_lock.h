@@ -7,6 +7,11 @@
 
 namespace assist {
 
+/// Throws StoreError when the store file at `path` (or open as `fd`, when >= 0) has more than one name (a
+/// hard link): SQLite names its WAL after the path it opened, so two names are two stores over one file.
+/// A missing file passes.
+void refuse_linked_store(const std::string& path, int fd = -1);
+
 class StoreOwnerLock {
  public:
   /// Takes the lock without waiting. Throws StoreError naming the lock file when another process holds

@@ -159,7 +159,12 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
         assert p.returncode == 2 and "no store at" in p.stderr and not os.path.exists(store), p.stdout + p.stderr
         import sqlite3
-        sqlite3.connect(store).close()  # an empty file: a store with no tickets yet
+        sqlite3.connect(store).close()  # an empty file: a store at schema version 0
+        # a dry run writes nothing, so it does not upgrade a store's schema either
+        p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
+        assert p.returncode == 2 and "does not upgrade it" in p.stderr and os.path.getsize(store) == 0, p.stderr
+        p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)  # no daemon: it may
+        assert p.returncode == 0, p.stderr
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
         assert p.returncode == 0 and json.loads(p.stdout)["checked"] == 0, p.stdout + p.stderr
         # --region must name a known division
@@ -184,12 +189,23 @@ def test_one_daemon_per_store_and_no_recompute_under_it():
         config2, _, _ = write_config(d2, free_port())
         p = subprocess.run([harness.DAEMON, "--config", config2], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
-        # nor through a hard link: another path to the same file, with no lock file of its own yet
+        # nor through a hard link: another path to the same file, with no lock file of its own yet; a store
+        # with two names is refused outright (SQLite's WAL follows the name: two names are two stores), by a
+        # dry run too, and by the daemon itself once the other is stopped
         d3 = os.path.join(d, "hard"); os.makedirs(d3)
         os.link(store, os.path.join(d3, "assistline.db"))
         config3, _, _ = write_config(d3, free_port())
         p = subprocess.run([harness.DAEMON, "--config", config3], capture_output=True, text=True, timeout=20)
-        assert p.returncode == 1 and "an assistlined is running on this store" in p.stderr, (p.returncode, p.stderr)
+        assert p.returncode == 1 and "names (hard links)" in p.stderr, (p.returncode, p.stderr)
+        p = subprocess.run([CTL, "recompute", "--dry-run", "--store", os.path.join(d3, "assistline.db")],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and "names (hard links)" in p.stderr, p.stderr
+        assert not os.path.exists(os.path.join(d3, "assistline.db-wal"))
+        assert daemon.stop() == 0
+        p = subprocess.run([harness.DAEMON, "--config", config3], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "names (hard links)" in p.stderr, (p.returncode, p.stderr)
+        os.unlink(os.path.join(d3, "assistline.db"))
+        daemon = Daemon(config, httpp, sip).start()
         # the store holds numbers in full: owner only
         for f in (store, store + "-wal", store + "-shm"):
             assert os.stat(f).st_mode & 0o077 == 0, (f, oct(os.stat(f).st_mode))
