@@ -35,12 +35,33 @@ std::string mask_numbers_in_text(std::string_view text) {
   return out;
 }
 
+namespace {
+bool mobile(std::string_view d) { return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'; }
+}  // namespace
+
 std::string normalize_number(std::string_view number) {
   std::string d;
-  for (char c : number)
-    if (c >= '0' && c <= '9') d += c;
-  for (std::string_view p : {"0086", "86"})
-    if (d.size() == 11 + p.size() && d.starts_with(p) && d[p.size()] == '1') return d.substr(p.size());
+  bool plus = false;
+  for (char c : number) {
+    if (c >= '0' && c <= '9') {
+      d += c;
+    } else if (c == '+' && d.empty() && !plus) {
+      plus = true;
+    } else if (c != '-' && c != '.' && c != ' ' && c != '(' && c != ')') {
+      return "";  // a letter or anything else: a name ("alice", "room1", "anonymous"), not a number
+    }
+  }
+  if (d.size() < 3) return "";
+  if (plus || d.starts_with("00")) {  // international form: +86 / 0086 is this country
+    std::string_view rest(d);
+    rest.remove_prefix(plus ? 0 : 2);
+    if (!rest.starts_with("86")) return "00" + std::string(rest);  // another country's number
+    rest.remove_prefix(2);
+    if (mobile(rest) || rest.starts_with("0")) return std::string(rest);
+    return "0" + std::string(rest);  // a landline: the area code with its trunk 0 (+86 471 ... is 0471 ...)
+  }
+  if (d.size() == 13 && d.starts_with("86") && mobile(std::string_view(d).substr(2))) return d.substr(2);
+  if (d.size() == 12 && d[0] == '0' && mobile(std::string_view(d).substr(1))) return d.substr(1);  // 0 before a mobile
   return d;
 }
 

@@ -14,10 +14,13 @@ std::string mask_number(std::string_view number);
 /// Masks every run of 7 or more digits inside free text (ASR transcripts, notes) the same way.
 std::string mask_numbers_in_text(std::string_view text);
 
-/// A caller number as the store keys it and the monitoring list hashes it: digits only, a leading +86 /
-/// 0086 / 86 before an 11-digit mobile number dropped ("+86 138-0000-1234", "tel:+86-138-0000-1234" and
-/// "8613800001234" are all "13800001234"). "" when there are no digits: a withheld number ("anonymous",
-/// "unknown", RFC 3323 §4.1.1.3), which never joins another call's ticket.
+/// A caller number as the store keys it and the monitoring list hashes it, in this country's national form:
+/// digits only after dropping the separators - . ( ) and spaces; +86 / 0086 before a mobile number dropped,
+/// before a landline turned into its trunk 0 ("+86 471 623 4567" is "04716234567"); 86 before a mobile and a
+/// trunk 0 before a mobile dropped ("8613800001234", "013800001234" are "13800001234"); another country's
+/// number as 00 and its digits ("+1-671-555-1234" is "0016715551234"). "" for anything that is not a
+/// number: a withheld one ("anonymous", "unknown", RFC 3323 §4.1.1.3), a name ("alice", "room1"), fewer
+/// than 3 digits. A caller "" never joins another call's ticket.
 std::string normalize_number(std::string_view number);
 
 }  // namespace assist

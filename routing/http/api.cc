@@ -4,6 +4,7 @@
 
 #include "routing/classify/classifier.h"
 #include "routing/classify/loader.h"
+#include "routing/common/mask.h"
 #include "routing/common/time_format.h"
 #include "routing/http/links.h"
 
@@ -451,6 +452,7 @@ http::Response Api::route(const http::Request& req) {
       caller = call_id->substr(from + 6);
       call_id->resize(from);
     }
+    if (caller) caller = normalize_number(*caller);  // as the PBX shows it: +86 138-..., 8613...
     auto t = store_.by_call(*call_id, caller);
     if (!t) return error(404, "not_found", "no ticket for that call");
     // the same Call-ID came from more than one number: it must not pop one caller's ticket for another

@@ -155,7 +155,7 @@ SpilledCall parse_spilled(const std::string& line) {
   const auto j = nlohmann::json::parse(line);
   SpilledCall c;
   c.facts.call_id = j.at("call_id").get<std::string>();
-  c.facts.caller = j.at("caller").get<std::string>();
+  c.facts.caller = normalize_number(j.at("caller").get<std::string>());  // a line an older release kept raw
   c.facts.dialed = j.value("dialed", "");
   c.facts.ivr_digits = j.value("ivr_digits", "");
   c.facts.asr_text = j.value("asr_text", "");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
+#include "routing/common/mask.h"
 #include "routing/common/resources.h"
 #include "routing/storage/key_filter.h"
 
@@ -278,6 +279,50 @@ class SqliteTx final : public WriteTx {
   std::vector<std::string> moved_;  // sequences moved in this transaction
 };
 
+/// Version 4's second step: callers kept as they came (+86..., tel: forms, "anonymous") in the form the call
+/// path keys them by now (normalize_number), in `calls` (re-keyed; the same call under two spellings keeps
+/// its first row) and in `tickets` (the column and the record's member).
+void normalize_stored_callers(SQLite::Database& db) {
+  struct Row {
+    std::string key, caller, ticket;
+    std::int64_t at;
+  };
+  std::vector<Row> calls;
+  {
+    SQLite::Statement q(db, "SELECT call_id, caller, ticket_id, at FROM calls WHERE caller <> ''");
+    while (q.executeStep()) {
+      Row r{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64()};
+      if (normalize_number(r.caller) != r.caller) calls.push_back(std::move(r));
+    }
+  }
+  for (const auto& r : calls) {
+    SQLite::Statement del(db, "DELETE FROM calls WHERE call_id = ? AND caller = ?");
+    del.bind(1, r.key);
+    del.bind(2, r.caller);
+    del.exec();
+    SQLite::Statement ins(db, "INSERT OR IGNORE INTO calls (call_id, caller, ticket_id, at) VALUES (?,?,?,?)");
+    ins.bind(1, r.key);
+    ins.bind(2, normalize_number(r.caller));
+    ins.bind(3, r.ticket);
+    ins.bind(4, r.at);
+    ins.exec();
+  }
+  std::vector<std::pair<std::string, std::string>> tickets;
+  {
+    SQLite::Statement q(db, "SELECT id, caller FROM tickets WHERE caller <> ''");
+    while (q.executeStep()) {
+      std::string caller = q.getColumn(1).getString();
+      if (normalize_number(caller) != caller) tickets.emplace_back(q.getColumn(0).getString(), std::move(caller));
+    }
+  }
+  for (const auto& [id, caller] : tickets) {
+    SQLite::Statement up(db, "UPDATE tickets SET caller = ?1, doc = json_set(doc, '$.caller', ?1) WHERE id = ?2");
+    up.bind(1, normalize_number(caller));
+    up.bind(2, id);
+    up.exec();
+  }
+}
+
 void migrate(SQLite::Database& db) {
   SQLite::Statement v(db, "PRAGMA user_version");
   v.executeStep();
@@ -289,6 +334,7 @@ void migrate(SQLite::Database& db) {
     if (n <= version) continue;
     SQLite::Transaction tx(db);
     db.exec(std::string(e.data));
+    if (n == 4) normalize_stored_callers(db);
     db.exec("PRAGMA user_version = " + std::to_string(n));
     tx.commit();
     version = n;

@@ -2,8 +2,9 @@
 -- per call (RFC 3261 §8.1.1.4), so the same one from a second number is another call (a broken or hostile
 -- peer) with its own ticket, and must never show one caller another's case. Version 3 keyed `calls` by the
 -- Call-ID alone and linked such a second call as "<call-id> from <number>"; those keys are split back into
--- their Call-ID and number here. Hand contacts keep their "hand <contact_id>" Call-ID. WITHOUT ROWID: the
--- key is the row (one B-tree a call instead of two).
+-- their Call-ID and number here (a hand contact's "hand <contact_id>" too: its id holds no space). The
+-- callers are put in the form the call path now keys them by (normalize_number) by the store's code
+-- right after this file, in the same transaction. WITHOUT ROWID: the key is the row.
 CREATE TABLE calls_by_caller (
   call_id TEXT NOT NULL,
   caller TEXT NOT NULL DEFAULT '',
@@ -13,7 +14,7 @@ CREATE TABLE calls_by_caller (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO calls_by_caller (call_id, caller, ticket_id, at)
   SELECT CASE
-           WHEN call_id NOT LIKE 'hand %' AND length(call_id) > length(' from ' || caller)
+           WHEN length(call_id) > length(' from ' || caller)
                 AND substr(call_id, -length(' from ' || caller)) = ' from ' || caller
              THEN substr(call_id, 1, length(call_id) - length(' from ' || caller))
            ELSE call_id

@@ -40,3 +40,19 @@ TEST_CASE("mask: numbers inside text", "[common][mask]") {
   const std::string id = mask_numbers_in_text("身份证150102199001011234");
   CHECK(id.find("150102199001011234") == std::string::npos);
 }
+
+TEST_CASE("normalize_number: one number, one form; a name or a withheld number is none", "[mask]") {
+  using assist::normalize_number;
+  for (const char* same : {"13800001234", "+8613800001234", "+86 138-0000-1234", "008613800001234", "8613800001234",
+                           "013800001234", "(+86) 138.0000.1234"})
+    CHECK(normalize_number(same) == "13800001234");
+  for (const char* landline : {"04716234567", "+864716234567", "+86 471 623 4567", "00864716234567", "0471-6234567",
+                               "+86 0471 6234567"})
+    CHECK(normalize_number(landline) == "04716234567");
+  CHECK(normalize_number("+1-671-555-1234") == "0016715551234");  // another country's: not a mobile here
+  CHECK(normalize_number("12345") == "12345");
+  CHECK(normalize_number("110") == "110");
+  for (const char* none : {"", "anonymous", "Anonymous", "unknown", "alice", "user1", "room1", "anonymous1",
+                           "c8oqz84zk7z", "12", "+", "1+2"})
+    CHECK(normalize_number(none).empty());
+}

@@ -333,9 +333,14 @@ TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store
     put("SA-2", "13900000001");
     put("SA-3", "");
     put("SA-4", "13700000003");
+    put("SA-5", "+86 139-0000-0005");  // version 3 kept callers as they came
+    put("SA-6", "anonymous");
+    put("SA-7", "13300000002");
     db.exec("INSERT INTO calls (call_id, ticket_id, caller, at) VALUES "
             "('c1@pbx', 'SA-1', '13812345678', 1), ('c1@pbx from 13900000001', 'SA-2', '13900000001', 2), "
-            "('c1@pbx from ', 'SA-3', '', 3), ('hand 13900000001', 'SA-4', '13700000003', 4)");
+            "('c1@pbx from ', 'SA-3', '', 3), ('hand 13900000001', 'SA-4', '13700000003', 4), "
+            "('c5@pbx', 'SA-5', '+86 139-0000-0005', 5), ('c6@pbx', 'SA-6', 'anonymous', 6), "
+            "('hand c-1', 'SA-4', '13700000003', 7), ('hand c-1 from 13300000002', 'SA-7', '13300000002', 8)");
   }
   SqliteTicketStore s(file);
   CHECK(s.by_call("c1@pbx", std::string("13812345678"))->id == "SA-1");
@@ -346,6 +351,13 @@ TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store
   CHECK_FALSE(s.by_call("c1@pbx from 13900000001"));  // no such key is left
   CHECK(s.by_call("hand 13900000001")->id == "SA-4");  // a hand contact's key stays whole
   CHECK_FALSE(s.call_id_shared("hand 13900000001"));
+  CHECK(s.by_call("hand c-1", std::string("13300000002"))->id == "SA-7");  // a second number's hand contact too
+  CHECK(s.by_call("hand c-1", std::string("13700000003"))->id == "SA-4");
+  // callers in the form the call path keys them by now, in the calls and in the tickets
+  CHECK(s.by_call("c5@pbx", std::string("13900000005"))->id == "SA-5");
+  CHECK(s.get("SA-5")->caller == "13900000005");
+  CHECK(s.by_call("c6@pbx", std::string(""))->id == "SA-6");
+  CHECK(s.get("SA-6")->caller.empty());
   s.transact([&](WriteTx& tx) {
     CHECK(tx.ticket_of_call("c1@pbx", "13900000001")->id == "SA-2");
     CHECK_FALSE(tx.ticket_of_call("c1@pbx", "13600000000"));
@@ -361,6 +373,6 @@ TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store
   CHECK(s.by_caller("13900000001", 10).size() == 1);
   SQLite::Database check(file, SQLite::OPEN_READONLY);
   CHECK(check.execAndGet("PRAGMA user_version").getInt() >= 5);
-  CHECK(check.execAndGet("SELECT COUNT(*) FROM calls").getInt() == 4);
+  CHECK(check.execAndGet("SELECT COUNT(*) FROM calls").getInt() == 8);
   CHECK(check.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tickets_caller'").getInt() == 0);
 }
