@@ -128,7 +128,8 @@ bool valid_sip_hostport(std::string_view rest) {
       has_port = true;
     }
   }
-  if (has_port) {
+  if (has_port) {  // port = 1*DIGIT: leading zeros are fine
+    while (port.size() > 1 && port.front() == '0') port.remove_prefix(1);
     std::uint64_t n = 0;
     if (port.size() > 5 || !parse_digits(port, 65535, n)) return false;
   }
@@ -465,6 +466,8 @@ void SipMessage::check_request_line(std::string_view line) {
 }
 
 bool SipMessage::parse(std::string_view bytes, bool stream) {
+  // CRLFs before the start line are ignored (RFC 3261 §7.5; keep-alives may run into the next message)
+  while (bytes.starts_with("\r\n")) bytes.remove_prefix(2);
   storage_.assign(bytes);
   std::string_view all(storage_);
   auto head_end = all.find("\r\n\r\n");

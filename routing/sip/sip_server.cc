@@ -492,7 +492,8 @@ void TcpConnection::frame() {
     for (auto i = buf.find('\n'); i != std::string::npos && i < end && !bare_lf; i = buf.find('\n', i + 1))
       bare_lf = i == 0 || buf[i - 1] != '\r';
     long cl = bare_lf ? -2 : scan_content_length(std::string_view(buf).substr(0, end));
-    if (cl == -2) {
+    // no Content-Length on a stream (RFC 3261 §18.3 requires it): where the message ends is unknown
+    if (cl == -2 || cl == -1) {
       // Framing is lost: answer 400 if we can, then close. The parser refuses such a head too; were it ever
       // to take one, the INVITE is refused (503) rather than open a ticket whose 302 could not be sent.
       c->on_message(std::string_view(buf).substr(0, end + 4), peer, Shed::new_requests);

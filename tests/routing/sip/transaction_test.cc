@@ -320,7 +320,7 @@ TEST_CASE("a Request-URI whose host or port is not one gets 400 and opens nothin
     REQUIRE(r.send.size() == 1);
     CHECK(status_of(r.send[0].bytes) == 400);
   }
-  for (const char* good : {"sip:12345@127.0.0.1:5060", "sip:12345@[::1]:5060;transport=udp", "sips:12345@hotline.example",
+  for (const char* good : {"sip:12345@127.0.0.1:5060", "sip:12345@127.0.0.1:005060", "sip:12345@[::1]:5060;transport=udp", "sips:12345@hotline.example",
                            "sip:12345;phone-context=+86@gw.example", "sip:hotline.example"})
     CHECK(invite_with(line, std::string("INVITE ") + good + " SIP/2.0").invite);
 }
@@ -388,4 +388,10 @@ TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, g
   CHECK_FALSE(r.invite);
   REQUIRE(r.send.size() == 1);
   CHECK(status_of(r.send[0].bytes) == 400);
+}
+
+TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][parser]") {
+  Rig rig;
+  const auto r = rig.p.handle("\r\n\r\n" + request("INVITE"), rig.peer, true, t0());
+  CHECK(r.invite);
 }
