@@ -219,7 +219,7 @@ void Core::start() {
     } else {
       throw std::invalid_argument("sip: unknown transport " + l.transport);
     }
-    spdlog::info("sip: listening on {}:{}:{}", l.transport, l.host, ports[i]);
+    spdlog::info("sip: listening on {}:{}:{}", l.transport, l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host, ports[i]);
   }
   is_bound = true;
   auto self = shared_from_this();
