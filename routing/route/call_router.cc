@@ -298,9 +298,10 @@ void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string
   d.headers.emplace_back("X-Assist-Request-Type", p.labels.request_type);
   d.headers.emplace_back("X-Assist-Urgency", p.labels.urgency);
   d.headers.emplace_back("Priority", sip_priority(p.labels.urgency));
-  spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", mask_numbers_in_text(facts.call_id), mask_number(facts.caller),
-               facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency, p.labels.confidence,
-               p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id);
+  if (spdlog::should_log(spdlog::level::info))  // the masking is per call: not when the line is not written
+    spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", mask_numbers_in_text(facts.call_id),
+                 mask_number(facts.caller), facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency,
+                 p.labels.confidence, p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id);
   done(std::move(d));
 }
 

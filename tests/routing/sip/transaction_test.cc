@@ -36,6 +36,13 @@ std::string request(const std::string& method, const std::string& branch = "z9hG
 
 int status_of(const std::string& b) { return std::stoi(b.substr(8, 3)); }
 
+/// The status of the one answer to a request that must have opened nothing.
+int refused(const ProcessResult& r) {
+  CHECK_FALSE(r.invite);
+  REQUIRE(r.send.size() == 1);
+  return status_of(r.send[0].bytes);
+}
+
 /// A request path on a table of its own, and the UDP peer its requests come from.
 struct Rig {
   explicit Rig(std::size_t capacity = 200000, const char* address = "127.0.0.1", std::uint16_t port = 40000)
@@ -132,9 +139,7 @@ TEST_CASE("request path: INVITE, retransmission, decision, ACK, CANCEL", "[sip][
 
   // Retransmission while pending: 100 Trying, no second transaction.
   auto r2 = p.handle(request("INVITE"), peer, true, clock.now());
-  CHECK_FALSE(r2.invite);
-  REQUIRE(r2.send.size() == 1);
-  CHECK(status_of(r2.send[0].bytes) == 100);
+  CHECK(refused(r2) == 100);
 
   RedirectDecision d;
   d.contact = "sip:sa-urgent@10.0.0.5:5060";
@@ -237,9 +242,7 @@ ProcessResult invite_with(const std::string& from, const std::string& to) {
 TEST_CASE("a Call-ID with a space is refused with 400 and opens nothing (hand contacts' keys hold one)",
           "[sip][parser]") {
   const auto r = invite_with("Call-ID: call-1@test", "Call-ID: hand abc");
-  CHECK_FALSE(r.invite);
-  REQUIRE(r.send.size() == 1);
-  CHECK(status_of(r.send[0].bytes) == 400);
+  CHECK(refused(r) == 400);
 }
 
 TEST_CASE("an X-ASR-Text cut inside a character reaches the call path as valid UTF-8 (U+FFFD for the rest)",
@@ -302,9 +305,7 @@ TEST_CASE("a Call-ID with a control byte or two '@' is refused with 400 and open
   for (const std::string bad : {"Call-ID: a\x01b@test", "Call-ID: a\x7f@test", "Call-ID: a\x1b[31m@test",
                                 "Call-ID: a@b@c", "Call-ID: @test", "Call-ID: call-1@"}) {
     const auto r = invite_with("Call-ID: call-1@test", bad);
-    CHECK_FALSE(r.invite);
-    REQUIRE(r.send.size() == 1);
-    CHECK(status_of(r.send[0].bytes) == 400);
+    CHECK(refused(r) == 400);
   }
   // printable bytes outside RFC 3261's "word" still pass: equipment pads Call-IDs with '='
   CHECK(invite_with("Call-ID: call-1@test", "Call-ID: YWJjZA==@test").invite);
@@ -316,9 +317,7 @@ TEST_CASE("a Request-URI whose host or port is not one gets 400 and opens nothin
   for (const char* bad : {"sip:12345@127.0.0.1:abc", "sip:@", "sip:12345@", "sip::::", "sip:;", "sip:12345@[::1",
                           "sip:12345@127.0.0.1:99999999", "sip:a@b@c", "sip:12345@127.0.0.1:"}) {
     const auto r = invite_with(line, std::string("INVITE ") + bad + " SIP/2.0");
-    CHECK_FALSE(r.invite);
-    REQUIRE(r.send.size() == 1);
-    CHECK(status_of(r.send[0].bytes) == 400);
+    CHECK(refused(r) == 400);
   }
   for (const char* good : {"sip:12345@127.0.0.1:5060", "sip:12345@127.0.0.1:005060", "sip:12345@[::1]:5060;transport=udp", "sips:12345@hotline.example",
                            "sip:12345;phone-context=+86@gw.example", "sip:hotline.example"})
@@ -327,9 +326,7 @@ TEST_CASE("a Request-URI whose host or port is not one gets 400 and opens nothin
 
 TEST_CASE("an option tag in Require we do not support gets 420 with Unsupported (RFC 3261 §8.2.2.3)", "[sip][parser]") {
   const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: foo, 100rel\r\nRequire: bar");
-  CHECK_FALSE(r.invite);
-  REQUIRE(r.send.size() == 1);
-  CHECK(status_of(r.send[0].bytes) == 420);
+  CHECK(refused(r) == 420);
   CHECK(r.send[0].bytes.find("\r\nUnsupported: foo, bar\r\n") != std::string::npos);
   // 100rel and timer are taken: a redirect server sends no reliable provisional and makes no dialog
   CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: 100rel, timer").invite);
@@ -337,9 +334,7 @@ TEST_CASE("an option tag in Require we do not support gets 420 with Unsupported 
 
 TEST_CASE("Contact '*' outside a REGISTER gets 400 (RFC 3261 §10.2.2)", "[sip][parser]") {
   const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nContact: *");
-  CHECK_FALSE(r.invite);
-  REQUIRE(r.send.size() == 1);
-  CHECK(status_of(r.send[0].bytes) == 400);
+  CHECK(refused(r) == 400);
 }
 
 TEST_CASE("OPTIONS answers 503 while the transaction table is full, so the proxy moves calls elsewhere",
@@ -385,9 +380,7 @@ TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, g
   std::string crlflf = request("INVITE", "z9hG4bKcrlflf");
   crlflf.replace(crlflf.size() - 4, 4, "\r\n\n");
   r = p.handle(crlflf, peer, true, t0());
-  CHECK_FALSE(r.invite);
-  REQUIRE(r.send.size() == 1);
-  CHECK(status_of(r.send[0].bytes) == 400);
+  CHECK(refused(r) == 400);
 }
 
 TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][parser]") {
