@@ -472,32 +472,32 @@ void TcpConnection::frame() {
       continue;
     }
     auto end = buf.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      // A head whose lines end in a bare LF (RFC 3261 §7 asks for CRLF): framing cannot be trusted, so
-      // answer its 400 if it has a Via (SipMessage::parse), then close.
-      if (const auto lf_end = buf.find("\n\n");
-          lf_end != std::string::npos && lf_end > 0 && std::string_view(buf).substr(0, lf_end).find('\r') == std::string_view::npos) {
-        c->on_message(std::string_view(buf).substr(0, lf_end + 2), peer);
+    // A bare LF before the head's end (RFC 3261 §7 asks for CRLF: lines in LF, or one inside a header), two
+    // Content-Lengths, or none (§18.3): where the message ends is unknown. Answer the head's 400 once it is
+    // whole (SipMessage::parse reads an LF head too), then close. Were the parser ever to take such a head,
+    // its INVITE is refused (503) rather than open a ticket whose 302 could not be sent.
+    bool lost = false;
+    for (auto i = buf.find('\n'); i != std::string::npos && i < end && !lost; i = buf.find('\n', i + 1))
+      lost = i == 0 || buf[i - 1] != '\r';
+    long cl = -1;
+    if (!lost && end != std::string::npos) {
+      cl = scan_content_length(std::string_view(buf).substr(0, end));
+      lost = cl < 0;
+    }
+    if (lost) {
+      const auto blank = buf.find("\n\n");  // an LF head's end ("\r\n\n" too)
+      const auto head = std::min(end == std::string::npos ? end : end + 4, blank == std::string::npos ? blank : blank + 2);
+      if (head != std::string::npos) {
+        c->on_message(std::string_view(buf).substr(0, head), peer, Shed::new_requests);
         close();
         return;
       }
+    }
+    if (end == std::string::npos) {
       if (buf.size() > c->config.max_message_bytes) {
         c->count(&SipStats::malformed);
         close();
       }
-      return;
-    }
-    // a bare LF inside the head (a message in LF lines before this CRLF one): the framing is lost
-    bool bare_lf = false;
-    for (auto i = buf.find('\n'); i != std::string::npos && i < end && !bare_lf; i = buf.find('\n', i + 1))
-      bare_lf = i == 0 || buf[i - 1] != '\r';
-    long cl = bare_lf ? -2 : scan_content_length(std::string_view(buf).substr(0, end));
-    // no Content-Length on a stream (RFC 3261 §18.3 requires it): where the message ends is unknown
-    if (cl == -2 || cl == -1) {
-      // Framing is lost: answer 400 if we can, then close. The parser refuses such a head too; were it ever
-      // to take one, the INVITE is refused (503) rather than open a ticket whose 302 could not be sent.
-      c->on_message(std::string_view(buf).substr(0, end + 4), peer, Shed::new_requests);
-      close();
       return;
     }
     std::size_t total = end + 4 + std::size_t(cl < 0 ? 0 : cl);

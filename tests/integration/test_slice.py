@@ -255,8 +255,8 @@ def test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing(env):
     t = Tcp(env.sip)
     raw2, cid2 = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
     t.send(raw.replace(b"\r\n", b"\n") + raw2)
-    code, h, _ = t.recv()
-    assert code == 400, (code, h)
+    code, h, text = t.recv()
+    assert code == 400 and "CRLF" in text.split("\r\n")[0], (code, text)
     assert t.recv()[0] is None
     st, _ = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid2, safe=""))
     assert st == 404, st
