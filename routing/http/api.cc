@@ -452,7 +452,13 @@ http::Response Api::route(const http::Request& req) {
       caller = call_id->substr(from + 6);
       call_id->resize(from);
     }
-    if (caller) caller = normalize_number(*caller);  // as the PBX shows it: +86 138-..., 8613...
+    if (caller) {  // as the PBX shows it: +86 138-..., 8613...; "" names the call with no number
+      const std::string given = *caller;
+      caller = normalize_number(given);
+      if (!given.empty() && caller->empty())
+        return error(400, "bad_param", "caller must be a phone number (digits, an optional +, separators) or empty "
+                                       "for a call with no number", "caller");
+    }
     auto t = store_.by_call(*call_id, caller);
     if (!t) return error(404, "not_found", "no ticket for that call");
     // the same Call-ID came from more than one number: it must not pop one caller's ticket for another

@@ -610,7 +610,9 @@ void SipMessage::classify_headers(bool stream, std::string_view rest) {
       case HeaderId::content_length: {
         ++n_cl;
         std::uint64_t n = 0;
-        if (!parse_digits(h.value, 1u << 30, n)) fail(400, "Bad Content-Length");
+        auto digits = h.value;  // 1*DIGIT: leading zeros are fine, however many (the TCP framer agrees)
+        while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+        if (!parse_digits(digits, 1u << 30, n)) fail(400, "Bad Content-Length");
         else content_length = long(n);
         break;
       }

@@ -143,6 +143,10 @@ TEST_CASE("api: one ticket, its events, and the screen pop by Call-ID", "[http][
   REQUIRE(res.result_int() == 200);
   CHECK(body_of(res)["id"] == t.id);
   check_error(r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=13600000000"), 404, "not_found");
+  // a value that is no number is refused, never taken for the call with no number
+  for (const char* bad : {"alice", "tel%3A13900000001", "x"})
+    check_error(r.get(std::string("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=") + bad), 400,
+                "bad_param", "caller");
   // the number as a PBX shows it names the same call
   res = r.get("/api/v1/calls/a84b4c76e66710%40pc33.atlanta.example.com?caller=%2B86%20139-0000-0001");
   REQUIRE(res.result_int() == 200);

@@ -388,3 +388,12 @@ TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][par
   const auto r = rig.p.handle("\r\n\r\n" + request("INVITE"), rig.peer, true, t0());
   CHECK(r.invite);
 }
+
+TEST_CASE("an empty Call-ID is refused with 400 (RFC 3261 §25.1: callid = word)", "[sip][parser]") {
+  CHECK(refused(invite_with("Call-ID: call-1@test", "Call-ID: ")) == 400);
+  CHECK(refused(invite_with("Call-ID: call-1@test", "Call-ID:")) == 400);
+}
+
+TEST_CASE("a Content-Length with many leading zeros is read as the TCP framer reads it", "[sip][parser]") {
+  CHECK(invite_with("Content-Length: 0", "Content-Length: 0000000000000000000000000000000").invite);
+}
