@@ -155,6 +155,10 @@ struct Core : std::enable_shared_from_this<Core> {
   void udp_drain(std::size_t i);
   bool admit(const Peer& p);
   void on_decision(std::uint64_t id, RedirectDecision d);
+  /// A decision made on another thread (the group commit's writer): queued, and the strand is woken once
+  /// for all that queue up before it runs, not once a call.
+  void decided_elsewhere(std::uint64_t id, RedirectDecision d);
+  void answer_decided();
   void send(std::vector<Outgoing>& out);
   void rearm();
   void on_timer();
@@ -175,6 +179,8 @@ struct Core : std::enable_shared_from_this<Core> {
   mutable std::mutex mu;
   asio::steady_timer timer;
   std::optional<Instant> armed_at;
+  std::mutex decided_mu;                                         // guards decided
+  std::vector<std::pair<std::uint64_t, RedirectDecision>> decided;  // for answer_decided, in decision order
   std::vector<std::unique_ptr<UdpListener>> udps;               // by listen index (null for tcp)
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;        // by listen index (null for udp)
   std::vector<std::uint16_t> ports;
@@ -352,14 +358,11 @@ void Core::on_message(std::string_view bytes, const Peer& from, Shed shed) {
     auto id = *r.invite;
     auto ex = strand;
     handler.on_invite(std::move(r.facts), [weak, id, ex](RedirectDecision d) {
-      // decided at once, on our strand (the usual case): answer now, not after the rest of the batch
-      if (ex.running_in_this_thread()) {
-        if (auto self = weak.lock()) self->on_decision(id, std::move(d));
-        return;
-      }
-      asio::post(ex, [weak, id, d = std::move(d)]() mutable {
-        if (auto self = weak.lock()) self->on_decision(id, std::move(d));
-      });
+      auto self = weak.lock();
+      if (!self) return;
+      // decided at once, on our strand (no ticket): answer now, not after the rest of the batch
+      if (ex.running_in_this_thread()) self->on_decision(id, std::move(d));
+      else self->decided_elsewhere(id, std::move(d));
     });
   }
   rearm();
@@ -371,6 +374,38 @@ void Core::on_decision(std::uint64_t id, RedirectDecision d) {
   {
     std::lock_guard lock(mu);
     out = processor.decide(id, d, clock.now());
+  }
+  send(out);
+  rearm();
+}
+
+void Core::decided_elsewhere(std::uint64_t id, RedirectDecision d) {
+  bool wake = false;
+  {
+    std::lock_guard lock(decided_mu);
+    wake = decided.empty();  // else a turn is already posted and takes this one too
+    decided.emplace_back(id, std::move(d));
+  }
+  if (wake) asio::post(strand, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->answer_decided();
+  });
+}
+
+void Core::answer_decided() {
+  std::vector<std::pair<std::uint64_t, RedirectDecision>> batch;
+  {
+    std::lock_guard lock(decided_mu);
+    batch.swap(decided);
+  }
+  if (stopped) return;
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mu);
+    const Instant now = clock.now();
+    for (auto& [id, d] : batch) {
+      auto one = processor.decide(id, d, now);
+      for (auto& o : one) out.push_back(std::move(o));
+    }
   }
   send(out);
   rearm();
