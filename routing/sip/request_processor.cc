@@ -118,6 +118,20 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
     }
     if (!unsupported.empty()) {
       const std::vector<std::pair<std::string, std::string>> extra{{"Unsupported", unsupported}};
+      // An INVITE's 420 is its final response (RFC 3261 §17.2.1): sent through a server transaction,
+      // retransmitted over UDP until the ACK, and a retransmitted INVITE gets the same bytes (one To tag).
+      if (msg.method_id == Method::invite) {
+        std::string key = transaction_key(msg);
+        if (retransmission(key, msg, from, shed, r)) return r;
+        const Destination dest = response_destination(msg, from);
+        if (auto* tx = table_.create(std::move(key), dest, from.transport == Transport::tcp, now)) {
+          tx->to_tag = make_tag();
+          std::string bytes = respond(msg, from, 420, {}, tx->to_tag, false, 0, &extra);
+          table_.complete(*tx, bytes, now);
+          r.send.push_back(Outgoing{dest, std::move(bytes)});
+          return r;
+        }  // a full table: answered without one, as before a transaction could be kept
+      }
       r.send.push_back(Outgoing{response_destination(msg, from), respond(msg, from, 420, {}, make_tag(), false, 0, &extra)});
       return r;
     }
@@ -151,23 +165,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
 void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool taking_calls, Instant now, Shed shed,
                                  ProcessResult& r) {
   std::string key = transaction_key(msg);
-  if (auto* tx = table_.find(key)) {
-    // A retransmission (RFC 3261 §17.2.1): Proceeding -> 100 Trying, Completed -> the same final
-    // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
-    // client retransmits again, and our own Timer G retransmits the final response anyway.
-    ++stats.retransmissions;
-    if (shed != Shed::none) {
-      ++stats.shed_retransmissions;
-      return;
-    }
-    if (tx->state == TxState::completed) {
-      r.send.push_back(Outgoing{tx->to, tx->response});
-    } else if (tx->state == TxState::proceeding) {
-      if (tx->provisional.empty()) tx->provisional = respond(msg, from, 100, {});
-      r.send.push_back(Outgoing{tx->to, tx->provisional});
-    }
-    return;
-  }
+  if (retransmission(key, msg, from, shed, r)) return;
   ++stats.invites;
   Destination dest = response_destination(msg, from);
   if (!taking_calls || shed == Shed::new_requests) {
@@ -189,6 +187,27 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool t
   pending_[tx->id] = Pending{response_common(msg, true, parts)};
   r.invite = tx->id;
   fill_facts(msg, from, r.facts);
+}
+
+bool RequestProcessor::retransmission(const std::string& key, const SipMessage& msg, const Peer& from, Shed shed,
+                                      ProcessResult& r) {
+  auto* tx = table_.find(key);
+  if (!tx) return false;
+  // A retransmission (RFC 3261 §17.2.1): Proceeding -> 100 Trying, Completed -> the same final
+  // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
+  // client retransmits again, and our own Timer G retransmits the final response anyway.
+  ++stats.retransmissions;
+  if (shed != Shed::none) {
+    ++stats.shed_retransmissions;
+    return true;
+  }
+  if (tx->state == TxState::completed) {
+    r.send.push_back(Outgoing{tx->to, tx->response});
+  } else if (tx->state == TxState::proceeding) {
+    if (tx->provisional.empty()) tx->provisional = respond(msg, from, 100, {});
+    r.send.push_back(Outgoing{tx->to, tx->provisional});
+  }
+  return true;
 }
 
 void RequestProcessor::on_ack(const SipMessage& msg, Instant now) {

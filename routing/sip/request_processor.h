@@ -76,6 +76,9 @@ class RequestProcessor {
                       const std::vector<std::pair<std::string, std::string>>* headers = nullptr);
   void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
   void on_invite(const SipMessage& req, const Peer& from, bool taking_calls, Instant now, Shed shed, ProcessResult& r);
+  /// True when `key` names a known INVITE server transaction: `req` is a retransmission, answered (or
+  /// absorbed, or dropped under `shed`) into `r` as RFC 3261 §17.2.1 says for the transaction's state.
+  bool retransmission(const std::string& key, const SipMessage& req, const Peer& from, Shed shed, ProcessResult& r);
   void on_ack(const SipMessage& req, Instant now);
   void on_cancel(const SipMessage& req, const Peer& from, Instant now, ProcessResult& r);
 

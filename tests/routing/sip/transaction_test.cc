@@ -332,6 +332,34 @@ TEST_CASE("an option tag in Require we do not support gets 420 with Unsupported 
   CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: 100rel, timer").invite);
 }
 
+TEST_CASE("an INVITE's 420 is kept in a server transaction: the same bytes again, Timer G until the ACK",
+          "[sip][transaction]") {
+  Rig rig{};
+  std::string raw = request("INVITE");
+  raw.replace(raw.find("Max-Forwards: 70"), 16, "Max-Forwards: 70\r\nRequire: foo");
+  const auto first = rig.p.handle(raw, rig.peer, true, t0());
+  CHECK(refused(first) == 420);
+  CHECK(rig.table.size() == 1);
+  // the retransmitted INVITE gets the very same response (one To tag, RFC 3261 §17.2.1), not a new one
+  const auto again = rig.p.handle(raw, rig.peer, true, t0() + Millis{200});
+  REQUIRE(again.send.size() == 1);
+  CHECK(again.send[0].bytes == first.send[0].bytes);
+  CHECK(rig.p.stats.retransmissions == 1);
+  // over UDP the 420 is retransmitted at T1 until the ACK, which is absorbed and ends the retransmissions
+  const auto g = rig.table.on_timer(t0() + Millis{500});
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].bytes == first.send[0].bytes);
+  const std::string to_tag = first.send[0].bytes.substr(first.send[0].bytes.find(";tag=", first.send[0].bytes.find("\r\nTo:")) + 5, 8);
+  std::string ack = request("ACK", "z9hG4bKabc123", ";tag=" + to_tag, "ACK");
+  CHECK(rig.p.handle(ack, rig.peer, true, t0() + Millis{700}).send.empty());
+  CHECK(rig.table.on_timer(t0() + Millis{1500}).empty());
+  // a full table still answers 420, without a transaction
+  Rig full{1};
+  CHECK(full.p.handle(request("INVITE", "z9hG4bKother"), full.peer, true, t0()).invite);
+  CHECK(refused(full.p.handle(raw, full.peer, true, t0())) == 420);
+  CHECK(full.table.size() == 1);
+}
+
 TEST_CASE("Contact '*' outside a REGISTER gets 400 (RFC 3261 §10.2.2)", "[sip][parser]") {
   const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nContact: *");
   CHECK(refused(r) == 400);
