@@ -8,11 +8,14 @@ retransmissions, response time p50/p99 (SIPp's response-time trace, 1 ms resolut
 median of R alternating rounds; and the ratio assistlined / Kamailio.
 
   scripts/bench sip [--rates 2000,5000,10000] [--calls N] [--rounds R] [--per-sipp RATE] [--no-ticket]
-                    [--random-callers]
+                    [--random-callers] [--group-commit-ms MS]
 
 --random-callers: each call's new number is drawn at random (never repeated) instead of counting up, as a
 hotline's callers are: every caller index then takes the call on a leaf page of its own (more WAL pages a
 commit) where counting up fills one leaf after another.
+
+--group-commit-ms: assistlined's storage.group_commit_ms (default 2): a longer window puts more calls in
+each commit (fewer fsyncs a call) and adds to the response time.
 
 --no-ticket is a diagnostic, not the comparison the issue asks for: every call says something confidently
 outside social assistance (a broken street light, IVR digit 0), so assistlined classifies and redirects it to
@@ -29,6 +32,7 @@ KCFG = os.path.join(ROOT, "ops", "bench", "kamailio-redirect.cfg")
 TICK = os.sysconf("SC_CLK_TCK")
 
 rates, calls, rounds, per_sipp, no_ticket, random_callers = [2000, 5000, 10000], 40000, 3, 5000, False, False
+group_commit_ms = None
 args = sys.argv[1:]
 while args:
     a = args.pop(0)
@@ -38,6 +42,7 @@ while args:
     elif a == "--per-sipp": per_sipp = int(args.pop(0))
     elif a == "--no-ticket": no_ticket = True
     elif a == "--random-callers": random_callers = True
+    elif a == "--group-commit-ms": group_commit_ms = float(args.pop(0))
     else: sys.exit(f"bench sip: unknown option {a}\n" + __doc__)
 for what, path in (("assistlined", DAEMON), ("kamailio", KAMAILIO), ("sipp", shutil.which("sipp") or "")):
     if not path or not os.path.exists(path):
@@ -92,10 +97,11 @@ procs = []
 def start_assistlined():
     sip, http = free_port(), free_port()
     cfg = os.path.join(work, "assistlined.yaml")
+    window = f", group_commit_ms: {group_commit_ms}" if group_commit_ms is not None else ""
     open(cfg, "w").write(f"""
 sip: {{listen: ["udp:127.0.0.1:{sip}"]}}
 http: {{listen: "127.0.0.1:{http}"}}
-storage: {{path: "{work}/assistline.db"}}
+storage: {{path: "{work}/assistline.db"{window}}}
 log: {{file: "{work}/assistlined.log", level: warn}}
 """)
     p = subprocess.Popen([DAEMON, "--config", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -209,6 +215,7 @@ try:
     k_proc, k_port = start_kamailio()
     la = os.getloadavg()
     if no_ticket: print("bench sip: --no-ticket: calls that open no ticket (diagnostic: SIP + classifier, no store)")
+    if group_commit_ms is not None: print(f"bench sip: assistlined with storage.group_commit_ms {group_commit_ms}")
     if random_callers: print("bench sip: --random-callers: each call from a number drawn at random (never repeated)")
     print(f"bench sip: {calls} calls a round, {rounds} alternating rounds per rate, rates {rates}; "
           f"load average at start {la[0]:.2f} (2 cores shared: figures are noisy when others compile)")
