@@ -8,6 +8,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -46,6 +49,25 @@ const char* kUsage =
 
 std::shared_ptr<const assist::Classifier> load_rules(const assist::Config& c) {
   return assist::load_classifier(c.rules_path, c.monitoring_list_path, c.hmac_key);
+}
+
+/// Raises the soft limit on open descriptors to the hard one (a login shell's soft limit is often 1024,
+/// fewer than SIP over TCP, HTTP and the board's streams may hold at once; a proxy does the same), and
+/// warns when even that is below what the configured limits may need.
+void raise_open_files_limit(const assist::Config& c) {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit want = r;
+    want.rlim_cur = r.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(r.rlim_cur, 1 << 20) : r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
+  }
+  // SIP TCP connections (1024), HTTP request connections, board streams (256), the store and the rest (64)
+  const rlim_t need = 1024 + c.http_max_connections + 256 + 64;
+  if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < need)
+    spdlog::warn("open files limit is {} (hard limit): SIP over TCP, http.max_connections ({}) and the board may "
+                 "need {}; past it new connections wait (raise LimitNOFILE / ulimit -n)",
+                 r.rlim_cur, c.http_max_connections, need);
 }
 
 void setup_logging(const assist::Config& c) {
@@ -108,6 +130,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   setup_logging(config);
+  raise_open_files_limit(config);
   spdlog::info("assistlined starting: config {}", config.source);
 
   assist::SystemClock clock;
@@ -304,7 +327,8 @@ int main(int argc, char** argv) {
   assist::http::HttpServer http_server(http_io, config.http_host, config.http_port,
                                        [&](const assist::http::Request& r, const boost::asio::ip::address& a) {
                                          return api.handle(r, a);
-                                       });
+                                       },
+                                       1 << 20, config.http_max_connections);
   http_server.add_stream("events", [&](boost::asio::ip::tcp::socket sock, const assist::http::Request& r,
                                        assist::http::Response head) {
     events.attach(std::move(sock), r, std::move(head));

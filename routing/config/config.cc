@@ -113,6 +113,7 @@ Config build(const nlohmann::json& j, const Err& err) {
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   c.link_secret = j.at("http").at("link_secret");
   c.link_ttl = wall(j.at("http").at("link_ttl"));
+  c.http_max_connections = j.at("http").at("max_connections").get<std::size_t>();
 
   c.storage_path = j.at("storage").at("path");
   c.storage_stall_ms = j.at("storage").at("stall_ms").get<int>();

@@ -67,6 +67,7 @@ struct Config {
   sip::SipServerConfig sip;
   std::string http_host = "127.0.0.1";
   unsigned short http_port = 8080;
+  std::size_t http_max_connections = 512;  ///< http.max_connections: request connections open at once
   std::string public_url;  ///< base of links in messages, no trailing slash
   std::string link_secret; ///< signed links' HMAC key; "" = generated and kept beside the store
   Millis link_ttl{3 * 24 * 3600 * 1000LL};

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -16,10 +18,17 @@ namespace {
 
 using Streams = std::map<std::string, StreamSink>;
 
+/// How many sessions are open; a Session holds one count from its accept to its end (or to handing its
+/// socket to a stream, which counts its own clients).
+using LiveCount = std::shared_ptr<std::atomic<std::size_t>>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& handler, std::size_t body_limit, std::shared_ptr<const Streams> streams)
-      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit), streams_(std::move(streams)) {}
+  Session(tcp::socket socket, const Handler& handler, std::size_t body_limit, std::shared_ptr<const Streams> streams,
+          LiveCount live)
+      : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit), streams_(std::move(streams)),
+        live_(std::move(live)) {}
+  ~Session() { --*live_; }
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -104,19 +113,42 @@ class Session : public std::enable_shared_from_this<Session> {
   Handler handler_;  // a copy: the session may outlive the server during shutdown
   std::size_t body_limit_;
   std::shared_ptr<const Streams> streams_;
+  LiveCount live_;
 };
+
+/// Answers a connection over the session limit at once, without reading it: 503 with Retry-After, then
+/// closed. Best effort (a non-blocking write into a fresh socket's empty buffer).
+void refuse_busy(tcp::socket& s) {
+  static const std::string kBusy = [] {
+    const std::string body =
+        R"({"error":{"code":"busy","message":"too many HTTP connections open; try again","field":""}})";
+    return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json; charset=utf-8\r\n"
+           "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  beast::error_code ec;
+  s.non_blocking(true, ec);
+  s.write_some(net::buffer(kBusy), ec);
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
 
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(net::io_context& io, std::string host, unsigned short port, Handler handler, std::size_t limit)
+  Impl(net::io_context& io, std::string host, unsigned short port, Handler handler, std::size_t limit,
+       std::size_t max_sessions)
       : io(io), acceptor(net::make_strand(io)), host(std::move(host)), port(port), handler(std::move(handler)),
-        body_limit(limit) {}
+        body_limit(limit), max_sessions(max_sessions) {}
   void accept() {
     acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
       if (!ec) {
-        std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams)->run();
+        if (self->live->load() >= self->max_sessions) {
+          self->refuse(s);
+        } else {
+          ++*self->live;
+          std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams, self->live)->run();
+        }
         self->accept();
         return;
       }
@@ -136,6 +168,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       });
     });
   }
+  /// A connection past `max_sessions`: 503 and closed, said once a 10 s with how many.
+  void refuse(tcp::socket& s) {
+    refuse_busy(s);
+    ++refused;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refused_log < std::chrono::seconds(10)) return;
+    spdlog::warn("http: {} open connections (http.max_connections): {} more refused with 503 since the last line",
+                 max_sessions, refused);
+    refused = 0;
+    last_refused_log = now;
+  }
   net::io_context& io;
   tcp::acceptor acceptor;
   std::string host;
@@ -146,11 +189,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   net::steady_timer backoff{acceptor.get_executor()};
   std::chrono::steady_clock::time_point last_accept_log{};
   std::uint64_t accept_failures = 0;
+  std::size_t max_sessions;
+  LiveCount live = std::make_shared<std::atomic<std::size_t>>(0);
+  std::chrono::steady_clock::time_point last_refused_log{};
+  std::uint64_t refused = 0;
 };
 
 HttpServer::HttpServer(net::io_context& io, std::string host, unsigned short port, Handler handler,
-                       std::size_t body_limit)
-    : impl_(std::make_shared<Impl>(io, std::move(host), port, std::move(handler), body_limit)) {}
+                       std::size_t body_limit, std::size_t max_sessions)
+    : impl_(std::make_shared<Impl>(io, std::move(host), port, std::move(handler), body_limit, max_sessions)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -4,7 +4,7 @@ resume move the resolution deadline by the paused time), extensions and their li
 reassignment (the office's clock restarts, the ticket's does not; the new office's first-response
 breach escalates), merge, the resolution standard and the revisit, recompute through the API, the
 calendar warning (log once, metric, API), and `assistctl deadline`/`recompute` with a calendar folder."""
-import json, os, shutil, subprocess, sys, tempfile, time, urllib.parse
+import json, os, re, shutil, subprocess, sys, tempfile, time, urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 import harness
 from harness import *
@@ -346,6 +346,8 @@ def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
         wait_until(lambda: _quietly(healthy), 10, "the daemon")
         for _ in range(150):
             s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", httpp)); socks.append(s)
+        # a hard limit below what the configured limits may need is said at start
+        assert "open files limit is 90 (hard limit)" in open(os.path.join(d, "d.log")).read()
         wait_until(lambda: "cannot accept a connection" in open(os.path.join(d, "d.log")).read(), 5, "the accept error")
         ticks = lambda: sum(int(x) for x in open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
         t0 = ticks(); time.sleep(2); used = ticks() - t0
@@ -355,6 +357,53 @@ def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
         wait_until(lambda: _quietly(healthy), 5, "the API after the connections closed")
     finally:
         for s in socks: s.close()
+        p.terminate(); p.wait(timeout=20)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_http_connections_past_the_limit_get_503_and_the_rest_are_served():
+    """http.max_connections: idle connections hold their places; one more gets 503 with Retry-After at once
+    and is closed (not left to wait while descriptors run out); once one closes the API answers again."""
+    import socket
+    d = tempfile.mkdtemp(prefix="assist-conns-")
+    sip, httpp = free_port(), free_port()
+    cfg = os.path.join(d, "c.yaml")
+    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\n'
+                         f'http: {{listen: "127.0.0.1:{httpp}", max_connections: 3}}\n'
+                         f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
+    import resource
+    soft_limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (200, 4096))
+    p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=soft_limit, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    idle = []
+    try:
+        healthy = lambda: urllib.request.urlopen(f"http://127.0.0.1:{httpp}/healthz", timeout=1).status == 200
+        wait_until(lambda: _quietly(healthy), 10, "the daemon")
+        # a soft descriptor limit below the hard one is raised to it at start
+        limits = open(f"/proc/{p.pid}/limits").read()
+        assert re.search(r"Max open files\s+4096\s+4096", limits), limits
+        for _ in range(3):
+            s = socket.socket(); s.settimeout(5); s.connect(("127.0.0.1", httpp)); idle.append(s)
+        extra = socket.socket(); extra.settimeout(5); extra.connect(("127.0.0.1", httpp))
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while True:
+            chunk = extra.recv(4096)
+            if not chunk: break  # closed by the daemon
+            got += chunk
+        extra.close()
+        head, _, body = got.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503 "), got
+        assert b"\r\nRetry-After: 1" in head, got
+        assert json.loads(body)["error"]["code"] == "busy", got
+        # the idle ones still work: a request on one of them is answered
+        idle[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle[0].recv(4096).startswith(b"HTTP/1.1 200 "), "an admitted connection was not served"
+        idle.pop().close()
+        wait_until(lambda: _quietly(healthy), 5, "a new connection once one closed")
+        wait_until(lambda: "http.max_connections" in open(os.path.join(d, "d.log")).read(), 5, "the log line")
+    finally:
+        for s in idle: s.close()
         p.terminate(); p.wait(timeout=20)
         shutil.rmtree(d, ignore_errors=True)
 
@@ -371,4 +420,5 @@ if __name__ == "__main__":
                   test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder,
                   test_one_daemon_per_store_and_no_recompute_under_it,
                   test_open_a_ticket_by_hand, test_assistctl_deadline_per_region,
-                  test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers]))
+                  test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers,
+                  test_http_connections_past_the_limit_get_503_and_the_rest_are_served]))

@@ -108,6 +108,10 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
                       StartsWith("c.yaml:2: sip.listen: expected a list, found a string"));
     CHECK_THROWS_WITH(load_config_text("storage:\n  group_commit_ms: 70\n", "c.yaml"),
                       StartsWith("c.yaml:2: storage.group_commit_ms: must be at most 50"));
+    CHECK_THROWS_WITH(load_config_text("http:\n  max_connections: 0\n", "c.yaml"),
+                      StartsWith("c.yaml:2: http.max_connections: must be at least 1"));
+    CHECK(load_config_text("http:\n  max_connections: 40\n", "c.yaml").http_max_connections == 40);
+    CHECK(assist::default_config().http_max_connections == 512);
     CHECK_THROWS_WITH(load_config_text("log:\n  level: loud\n", "c.yaml"),
                       StartsWith("c.yaml:2: log.level: must be one of: trace, debug, info, warn, error"));
     CHECK_THROWS_WITH(load_config_text("sla:\n  limits: []\n", "c.yaml"),
