@@ -328,22 +328,33 @@ def test_assistctl_deadline_per_region():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def _daemon_with_open_files(prefix, http_extra, nofile):
+    """A daemon in a folder of its own started under RLIMIT_NOFILE `nofile` (soft, hard), `http_extra`
+    added to its http section; waits until it answers. Returns (folder, process, http port, healthy())."""
+    import resource
+    d = tempfile.mkdtemp(prefix=prefix)
+    sip, httpp = free_port(), free_port()
+    cfg = os.path.join(d, "c.yaml")
+    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\nhttp: {{listen: "127.0.0.1:{httpp}"{http_extra}}}\n'
+                         f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
+    p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    healthy = lambda: urllib.request.urlopen(f"http://127.0.0.1:{httpp}/healthz", timeout=1).status == 200
+    try:
+        wait_until(lambda: _quietly(healthy), 10, "the daemon")
+    except BaseException:
+        p.terminate(); p.wait(timeout=20); shutil.rmtree(d, ignore_errors=True)
+        raise
+    return d, p, httpp, healthy
+
+
 def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
     """Idle connections past the process's descriptor limit: accept fails (EMFILE) and is tried again every
     100 ms, not in a loop that holds a core; once they close the API answers again."""
-    import resource, socket
-    d = tempfile.mkdtemp(prefix="assist-fds-")
-    sip, httpp = free_port(), free_port()
-    cfg = os.path.join(d, "c.yaml")
-    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\nhttp: {{listen: "127.0.0.1:{httpp}"}}\n'
-                         f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
-    limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (90, 90))
-    p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=limit, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    import socket
+    d, p, httpp, healthy = _daemon_with_open_files("assist-fds-", "", (90, 90))
     socks = []
     try:
-        healthy = lambda: urllib.request.urlopen(f"http://127.0.0.1:{httpp}/healthz", timeout=1).status == 200
-        wait_until(lambda: _quietly(healthy), 10, "the daemon")
         for _ in range(150):
             s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", httpp)); socks.append(s)
         # a hard limit below what the configured limits may need is said at start
@@ -365,20 +376,9 @@ def test_http_connections_past_the_limit_get_503_and_the_rest_are_served():
     """http.max_connections: idle connections hold their places; one more gets 503 with Retry-After at once
     and is closed (not left to wait while descriptors run out); once one closes the API answers again."""
     import socket
-    d = tempfile.mkdtemp(prefix="assist-conns-")
-    sip, httpp = free_port(), free_port()
-    cfg = os.path.join(d, "c.yaml")
-    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\n'
-                         f'http: {{listen: "127.0.0.1:{httpp}", max_connections: 3}}\n'
-                         f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
-    import resource
-    soft_limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (200, 4096))
-    p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=soft_limit, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    d, p, httpp, healthy = _daemon_with_open_files("assist-conns-", ", max_connections: 3", (200, 4096))
     idle = []
     try:
-        healthy = lambda: urllib.request.urlopen(f"http://127.0.0.1:{httpp}/healthz", timeout=1).status == 200
-        wait_until(lambda: _quietly(healthy), 10, "the daemon")
         # a soft descriptor limit below the hard one is raised to it at start
         limits = open(f"/proc/{p.pid}/limits").read()
         assert re.search(r"Max open files\s+4096\s+4096", limits), limits
