@@ -531,6 +531,15 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
     for (auto i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1))
       if (i == 0 || head[i - 1] != '\r') fail(400, "Bare CR Or LF In Header");
   }
+  // Nor any other control byte but HT (RFC 3261 §25.1: TEXT-UTF8char, LWS), unless escaped as a
+  // quoted-pair ("\" then the byte, as in a quoted display name: RFC 4475 §3.1.1.4).
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    const auto u = static_cast<unsigned char>(head[i]);
+    if (((u < 0x20 && u != '\t' && u != '\r' && u != '\n') || u == 0x7f) && (i == 0 || head[i - 1] != '\\')) {
+      fail(400, "Control Byte In Header");
+      break;
+    }
+  }
   check_request_line(start);
 
   while (!lines.empty()) {

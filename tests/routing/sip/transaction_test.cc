@@ -411,6 +411,19 @@ TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, g
   CHECK(refused(r) == 400);
 }
 
+TEST_CASE("a NUL or another control byte in the head gets 400 and opens nothing; HT is whitespace",
+          "[sip][parser]") {
+  for (const std::string bad : {std::string("Subject: a\0b", 12), std::string("Subject: a\x01b"),
+                                std::string("Subject: a\x7f"), std::string("Subject: a\x1b[31m")}) {
+    const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\n" + bad);
+    CHECK(refused(r) == 400);
+    CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Control Byte In Header\r\n", 0) == 0);
+  }
+  CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nSubject:\ta\tb").invite);
+  // escaped as a quoted-pair inside a quoted string it is allowed (RFC 4475 §3.1.1.4, intmeth)
+  CHECK(invite_with("To: <sip:12345@127.0.0.1>", std::string("To: \"BEL:\\\x07 NUL:\\") + '\0' + "\" <sip:12345@127.0.0.1>").invite);
+}
+
 TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][parser]") {
   Rig rig;
   const auto r = rig.p.handle("\r\n\r\n" + request("INVITE"), rig.peer, true, t0());
