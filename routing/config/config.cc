@@ -1,5 +1,7 @@
 #include "routing/config/config.h"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -19,6 +21,22 @@ Millis wall(const std::string& text) {
   auto d = parse_duration(text);
   if (!d || d->unit != Duration::Unit::wall) throw std::invalid_argument("not a wall-clock duration: " + text);
   return Millis(d->amount * 1000);
+}
+
+/// Whether two sockets of one protocol bound to `a` and `b` (numeric addresses) on the same port would
+/// collide: the same address, or a wildcard that takes the other (0.0.0.0 every IPv4 address, :: every
+/// address, IPv4 too, as Linux binds it by default). An address that does not parse collides with nothing
+/// (it is refused where it is parsed).
+bool binds_overlap(const std::string& a, const std::string& b) {
+  boost::system::error_code ea, eb;
+  const auto x = boost::asio::ip::make_address(a, ea), y = boost::asio::ip::make_address(b, eb);
+  if (ea || eb) return false;
+  if (x == y) return true;
+  auto takes = [](const boost::asio::ip::address& wild, const boost::asio::ip::address& other) {
+    if (!wild.is_unspecified()) return false;
+    return wild.is_v6() || other.is_v4() || (other.is_v6() && other.to_v6().is_v4_mapped());
+  };
+  return takes(x, y) || takes(y, x);
 }
 
 int clock_minutes(const std::string& hhmm) { return std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2)); }
@@ -70,9 +88,14 @@ Config build(const nlohmann::json& j, const Err& err) {
     for (size_t k = 0; k + 1 < c.sip.listen.size(); ++k) {
       const auto& a = c.sip.listen[k];
       const auto& b = c.sip.listen.back();
-      if (a.transport == b.transport && a.host == b.host && a.port == b.port && b.port != 0)
+      if (a.transport != b.transport || a.port != b.port || b.port == 0) continue;
+      if (a.host == b.host)
         err("/sip/listen/" + std::to_string(i), "the same as entry " + std::to_string(k) + " (" +
                                                     sip["listen"][k].get<std::string>() + "): each can be bound once");
+      if (binds_overlap(a.host, b.host))
+        err("/sip/listen/" + std::to_string(i), "overlaps entry " + std::to_string(k) + " (" +
+                                                    sip["listen"][k].get<std::string>() +
+                                                    "): a wildcard address takes the port on every address");
     }
   }
   c.sip.allow = sip.at("allow").get<std::vector<std::string>>();
@@ -108,6 +131,12 @@ Config build(const nlohmann::json& j, const Err& err) {
   const int port = std::stoi(hl.substr(colon + 1));
   if (port > 65535) err("/http/listen", "port out of range");
   c.http_port = static_cast<unsigned short>(port);
+  for (size_t k = 0; k < c.sip.listen.size(); ++k) {  // HTTP is TCP: it cannot share a SIP TCP port
+    const auto& l = c.sip.listen[k];
+    if (l.transport == "tcp" && l.port == c.http_port && c.http_port != 0 && binds_overlap(l.host, c.http_host))
+      err("/http/listen", "the same TCP port as sip.listen[" + std::to_string(k) + "] (" +
+                              sip["listen"][k].get<std::string>() + "): one of them must move");
+  }
   c.public_url = j.at("http").at("public_url");
   if (c.public_url.empty()) c.public_url = "http://" + hl;
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();

@@ -90,6 +90,23 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
                                        "\"udp:127.0.0.1:5999\"]\n", "c.yaml"),
                       StartsWith("c.yaml:2: sip.listen[2]") && Contains("the same as entry 0"));
   }
+  SECTION("listen addresses that would take the same port (a wildcard, or HTTP on a SIP TCP port)") {
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"udp:0.0.0.0:5999\", \"udp:127.0.0.1:5999\"]\n", "c.yaml"),
+                      StartsWith("c.yaml:2: sip.listen[1]") && Contains("overlaps entry 0 (udp:0.0.0.0:5999)"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:[::]:5999\", \"tcp:10.0.0.5:5999\"]\n", "c.yaml"),
+                      Contains("sip.listen[1]") && Contains("overlaps entry 0"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:127.0.0.1:8080\"]\nhttp:\n  listen: \"127.0.0.1:8080\"\n",
+                                       "c.yaml"),
+                      StartsWith("c.yaml:4: http.listen") && Contains("the same TCP port as sip.listen[0]"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:0.0.0.0:8080\"]\nhttp:\n  listen: \"127.0.0.1:8080\"\n",
+                                       "c.yaml"),
+                      Contains("http.listen") && Contains("sip.listen[0]"));
+    // what can be bound side by side stays valid: UDP beside TCP, two addresses, HTTP beside SIP over UDP
+    CHECK_NOTHROW(load_config_text("sip:\n  listen: [\"udp:0.0.0.0:5999\", \"tcp:0.0.0.0:5999\"]\n", "c.yaml"));
+    CHECK_NOTHROW(load_config_text("sip:\n  listen: [\"udp:0.0.0.0:5999\", \"udp:[::1]:5999\"]\n"
+                                   "http:\n  listen: \"127.0.0.1:5999\"\n", "c.yaml"));
+    CHECK_NOTHROW(load_config_text("sip:\n  listen: [\"udp:10.0.0.5:5999\", \"udp:127.0.0.1:5999\"]\n", "c.yaml"));
+  }
   SECTION("a first response due after the resolution") {
     CHECK_THROWS_WITH(load_config_text("sla:\n  limits:\n    - {first_response: 2h, resolution: 1h}\n", "c.yaml"),
                       StartsWith("c.yaml:") && Contains("sla.limits[0].first_response") &&
