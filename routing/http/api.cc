@@ -59,8 +59,10 @@ std::vector<std::string> split_path(std::string_view target) {
 }
 
 /// The query's parameters; a pair that is not valid percent-encoding is kept under `bad` (its raw name) so
-/// that the request is refused, not answered as if the parameter were absent.
-std::map<std::string, std::string> query_params(std::string_view q, std::string* bad = nullptr) {
+/// that the request is refused, not answered as if the parameter were absent; a name given twice
+/// (status=open&status=closed: which one was meant?) under `twice`.
+std::map<std::string, std::string> query_params(std::string_view q, std::string* bad = nullptr,
+                                                std::string* twice = nullptr) {
   std::map<std::string, std::string> out;
   size_t i = 0;
   while (i < q.size()) {
@@ -70,8 +72,11 @@ std::map<std::string, std::string> query_params(std::string_view q, std::string*
     const auto eq = kv.find('=');
     const auto k = percent_decode(kv.substr(0, eq), true);
     const auto v = eq == std::string_view::npos ? std::optional<std::string>("") : percent_decode(kv.substr(eq + 1), true);
-    if (k && v) out[*k] = *v;
-    else if (bad && bad->empty()) *bad = std::string(kv.substr(0, eq));
+    if (k && v) {
+      if (!out.emplace(*k, *v).second && twice && twice->empty()) *twice = *k;
+    } else if (bad && bad->empty()) {
+      *bad = std::string(kv.substr(0, eq));
+    }
     i = j + 1;
   }
   return out;
@@ -309,8 +314,8 @@ http::Response Api::route(const http::Request& req) {
   const std::string_view target = req.target();
   const auto qpos = target.find('?');
   const auto path = target.substr(0, qpos);
-  std::string bad_param;
-  const auto params = query_params(qpos == std::string_view::npos ? "" : target.substr(qpos + 1), &bad_param);
+  std::string bad_param, twice;
+  const auto params = query_params(qpos == std::string_view::npos ? "" : target.substr(qpos + 1), &bad_param, &twice);
   const auto parts = split_path(path);
   const auto method = req.method();
   const Instant now = clock_.now();
@@ -328,6 +333,9 @@ http::Response Api::route(const http::Request& req) {
   }
   if (!bad_param.empty())
     return error(400, "bad_param", "the query parameter '" + bad_param + "' is not valid percent-encoding", bad_param);
+  if (!twice.empty())
+    return error(400, "bad_param", "the query parameter '" + twice + "' is given twice (a list is one value: "
+                                   "status=open,acknowledged)", twice);
   // The web UIs (issue 7): the ticket pane, the SLA board and their shared modules, compiled in.
   if (http::StaticFiles::builtin().handles(path)) return http::StaticFiles::builtin().serve(req);
 
@@ -405,7 +413,11 @@ http::Response Api::route(const http::Request& req) {
         return error(400, "bad_param", "limit must be a whole number from 1 to 1000", "limit");
       f.limit = v;
     }
-    if (auto it = params.find("cursor"); it != params.end()) f.after = it->second;
+    if (auto it = params.find("cursor"); it != params.end()) {
+      if (!it->second.empty() && !valid_id(it->second))
+        return error(400, "bad_param", "cursor must be a ticket id (the 'next' of the previous page)", "cursor");
+      f.after = it->second;
+    }
     auto list = store_.list(f);
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& t : list) arr.push_back(to_api(t, now));

@@ -110,6 +110,17 @@ TEST_CASE("api: the ticket list", "[http][api]") {
     CHECK(r.get("/api/v1/tickets?limit=1000").result_int() == 200);
     check_error(r.get("/api/v1/tickets?region=15a"), 400, "bad_param", "region");
   }
+  SECTION("a parameter given twice is refused, not answered with one of them; a cursor is a ticket id") {
+    check_error(r.get("/api/v1/tickets?status=open&status=resolved"), 400, "bad_param", "status");
+    check_error(r.get("/api/v1/tickets?urgency=critical&limit=5&urgency=normal"), 400, "bad_param", "urgency");
+    CHECK(body_of(r.get("/api/v1/tickets?status=open,resolved"))["tickets"].size() == 2);
+    check_error(r.get("/api/v1/tickets?cursor=%27%20OR%201"), 400, "bad_param", "cursor");
+    const auto first = body_of(r.get("/api/v1/tickets?limit=1"));
+    REQUIRE(first["next"].is_string());
+    const auto second = body_of(r.get("/api/v1/tickets?limit=1&cursor=" + first["next"].get<std::string>()));
+    REQUIRE(second["tickets"].size() == 1);
+    CHECK(second["tickets"][0]["id"] != first["tickets"][0]["id"]);
+  }
 }
 
 TEST_CASE("api: one ticket, its events, and the screen pop by Call-ID", "[http][api]") {
