@@ -239,6 +239,14 @@ int main(int argc, char** argv) {
         std::cerr << "assistctl: no store at " << store_path << " (--store, or storage.path in the config)\n";
         return 2;
       }
+      // nor may an empty file (a truncated copy, a touch) become one
+      std::error_code size_ec;
+      if (store_path != ":memory:" && std::filesystem::is_regular_file(store_path, size_ec) &&
+          std::filesystem::file_size(store_path, size_ec) == 0 && !size_ec) {
+        std::cerr << "assistctl: " << store_path << " is an empty file, not a store (--store, or storage.path in the "
+                     "config)\n";
+        return 2;
+      }
       // writing deadlines under a running daemon would race its timers: it has POST /api/v1/recompute
       std::unique_ptr<assist::StoreOwnerLock> owner;
       if (flag("--dry-run")) {

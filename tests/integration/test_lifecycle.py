@@ -159,10 +159,16 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
         assert p.returncode == 2 and "no store at" in p.stderr and not os.path.exists(store), p.stdout + p.stderr
         import sqlite3
-        sqlite3.connect(store).close()  # an empty file: a store at schema version 0
+        sqlite3.connect(store).close()  # an empty file (a touch, a truncated copy) is not a store either
+        for extra in (["--dry-run"], []):
+            p = subprocess.run([CTL, "recompute", *extra, "--store", store], capture_output=True, text=True)
+            assert p.returncode == 2 and "is an empty file, not a store" in p.stderr, p.stderr
+            assert os.path.getsize(store) == 0
+        c = sqlite3.connect(store); c.execute("CREATE TABLE kept (a)"); c.commit(); c.close()  # schema version 0
+        size = os.path.getsize(store)
         # a dry run writes nothing, so it does not upgrade a store's schema either
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
-        assert p.returncode == 2 and "does not upgrade it" in p.stderr and os.path.getsize(store) == 0, p.stderr
+        assert p.returncode == 2 and "does not upgrade it" in p.stderr and os.path.getsize(store) == size, p.stderr
         p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)  # no daemon: it may
         assert p.returncode == 0, p.stderr
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
