@@ -18,11 +18,46 @@ std::string mask_number(std::string_view number) {
   return d.substr(0, prefix) + "****" + d.substr(n - 4);
 }
 
+namespace {
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/// From a digit at `i`: the end of a phone number written in groups ("138-1234-5678", "0471 6912345",
+/// "86 138 1234 5678": digits split by single '-' or ' '), or `i` when what starts there is no such number.
+/// Only a mobile number (after an optional 86 or 0086) or a landline with its trunk 0 counts, so that a
+/// date (2026-11-30) or a ticket id's digits (20261130-000001) are never taken for one.
+size_t grouped_number_end(std::string_view text, size_t i) {
+  std::string d;
+  size_t j = i, groups = 0, end = i;
+  while (j < text.size() && digit(text[j])) {
+    while (j < text.size() && digit(text[j])) d.push_back(text[j++]);
+    ++groups;
+    end = j;
+    if (j + 1 < text.size() && (text[j] == '-' || text[j] == ' ') && digit(text[j + 1])) ++j;
+    else break;
+    if (d.size() > 16) return i;
+  }
+  if (groups < 2) return i;
+  std::string_view n(d);
+  if (n.starts_with("0086")) n.remove_prefix(4);
+  else if (n.starts_with("86") && n.size() == 13) n.remove_prefix(2);
+  const bool mobile = n.size() == 11 && n[0] == '1' && n[1] >= '3' && n[1] <= '9';
+  const bool landline = n.size() >= 10 && n.size() <= 12 && n[0] == '0' && n[1] != '0';
+  return mobile || landline ? end : i;
+}
+
+}  // namespace
+
 std::string mask_numbers_in_text(std::string_view text) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] >= '0' && text[i] <= '9') {
+      if (const size_t g = grouped_number_end(text, i); g != i) {
+        out += mask_number(text.substr(i, g - i));
+        i = g;
+        continue;
+      }
       size_t j = i;
       while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
       const auto run = text.substr(i, j - i);

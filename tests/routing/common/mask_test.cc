@@ -36,6 +36,14 @@ TEST_CASE("mask: numbers inside text", "[common][mask]") {
   CHECK(mask_numbers_in_text("座机047112345678和13912345678") == "座机0471****5678和139****5678");
   CHECK(mask_numbers_in_text("住在3号楼502室，家里5口人") == "住在3号楼502室，家里5口人");  // short runs stay
   CHECK(mask_numbers_in_text("") == "");
+  // a number written in groups is still a number (a Call-ID like 138-1234-5678@pbx)
+  CHECK(mask_numbers_in_text("138-1234-5678@pbx") == "138****5678@pbx");
+  CHECK(mask_numbers_in_text("call 0471 6912345 now") == "call 0471****2345 now");
+  CHECK(mask_numbers_in_text("+86 138 1234 5678") == "+861****5678");
+  // dates, ticket ids, addresses and short groups are not numbers to hide
+  CHECK(mask_numbers_in_text("on 2026-11-30 from 10.0.0.5, case 2026-000123") ==
+        "on 2026-11-30 from 10.0.0.5, case 2026-000123");
+  CHECK(mask_numbers_in_text("3-502 room, 12 34") == "3-502 room, 12 34");
   // an ID card number is masked too
   const std::string id = mask_numbers_in_text("身份证150102199001011234");
   CHECK(id.find("150102199001011234") == std::string::npos);
