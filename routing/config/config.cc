@@ -177,6 +177,8 @@ Config build(const nlohmann::json& j, const Err& err) {
 
   try {
     c.limits = limits_from_json(j.at("sla").at("limits"));
+  } catch (const SlaError& e) {  // at the rule and key it names, said once
+    err("/sla/limits" + e.pointer, e.reason.empty() ? e.what() : e.reason);
   } catch (const std::exception& e) {
     err("/sla/limits", e.what());
   }

@@ -29,8 +29,16 @@ std::string joined(const std::array<std::string_view, N>& a) {
   return out;
 }
 
+/// `at` is "sla.limits", "sla.limits[2]" or "sla.limits[2].urgency": thrown with its JSON pointer under
+/// sla.limits ("", "/2", "/2/urgency").
 [[noreturn]] void fail(const std::string& at, const std::string& what) {
-  throw SlaError(at + ": " + what);
+  std::string pointer;
+  for (std::size_t i = std::string("sla.limits").size(); i < at.size(); ++i) {
+    const char c = at[i];
+    if (c == '[' || c == '.') pointer += '/';
+    else if (c != ']') pointer += c;
+  }
+  throw SlaError(at + ": " + what, pointer, what);
 }
 
 std::vector<std::string> selector(const nlohmann::json& v, const std::string& at) {

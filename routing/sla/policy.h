@@ -44,10 +44,16 @@ struct Deadlines {
   std::string business_hours;
 };
 
-/// A limits list that cannot be used (config error), or a ticket no rule matches.
+/// A limits list that cannot be used (config error), or a ticket no rule matches. For a limits list,
+/// `pointer` is where under `sla.limits` the fault is ("/2/urgency", "" for the list itself) and `reason`
+/// the message without the "sla.limits[2].urgency: " that what() starts with, so a config file's error
+/// can name its own line and key once.
 class SlaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  SlaError(const std::string& what, std::string pointer, std::string reason)
+      : std::runtime_error(what), pointer(std::move(pointer)), reason(std::move(reason)) {}
+  std::string pointer, reason;
 };
 
 /// Parses the config's `sla.limits` array (each item {request_type?, urgency?, category?, region?,

@@ -109,8 +109,17 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
   }
   SECTION("a first response due after the resolution") {
     CHECK_THROWS_WITH(load_config_text("sla:\n  limits:\n    - {first_response: 2h, resolution: 1h}\n", "c.yaml"),
-                      StartsWith("c.yaml:") && Contains("sla.limits[0].first_response") &&
+                      StartsWith("c.yaml:3: sla.limits[0].first_response: 2h is later") &&
                           Contains("2h is later than resolution 1h"));
+  }
+  SECTION("a bad limits rule is named by its own line and key, once") {
+    CHECK_THROWS_WITH(load_config_text("sla:\n  limits:\n    - {urgency: critical, first_response: 1h, resolution: 2h}\n"
+                                       "    - {first_response: 3h, resolution: 2h}\n", "c.yaml"),
+                      StartsWith("c.yaml:4: sla.limits[1].first_response: 3h is later") &&
+                          !Contains("sla.limits: sla.limits"));
+    CHECK_THROWS_WITH(load_config_text("sla:\n  limits:\n    - {urgency: critical, first_response: 1h, resolution: 2h}\n",
+                                       "c.yaml"),
+                      StartsWith("c.yaml:3: sla.limits[0]: the last rule must match everything"));
   }
   SECTION("bad duration") {
     CHECK_THROWS_WITH(load_config_text("escalation:\n  ladder:\n    - {level: township, step: 15 minutes}\n", "c.yaml"),
