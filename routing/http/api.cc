@@ -10,6 +10,7 @@
 
 #include <set>
 
+#include <cctype>
 #include <charconv>
 
 #include "routing/dispatch/regions.h"
@@ -80,6 +81,23 @@ std::map<std::string, std::string> query_params(std::string_view q, std::string*
     i = j + 1;
   }
   return out;
+}
+
+/// A ticket id's shape: <instance (1-8 letters or digits)>-<YYYYMMDD>-<6 or more digits>, as the store
+/// numbers them (TicketService::open_in).
+bool ticket_id_shaped(const std::string& s) {
+  const auto a = s.find('-');
+  if (a == std::string::npos || a == 0 || a > 8) return false;
+  const auto b = s.find('-', a + 1);
+  if (b != a + 9 || s.size() < b + 7) return false;
+  auto all = [&](std::size_t from, std::size_t to, auto pred) {
+    for (std::size_t i = from; i < to; ++i)
+      if (!pred(static_cast<unsigned char>(s[i]))) return false;
+    return true;
+  };
+  return all(0, a, [](unsigned char c) { return std::isalnum(c) != 0; }) &&
+         all(a + 1, b, [](unsigned char c) { return std::isdigit(c) != 0; }) &&
+         all(b + 1, s.size(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 bool valid_id(const std::string& s) {
@@ -414,7 +432,7 @@ http::Response Api::route(const http::Request& req) {
       f.limit = v;
     }
     if (auto it = params.find("cursor"); it != params.end()) {
-      if (!it->second.empty() && !valid_id(it->second))
+      if (!it->second.empty() && !ticket_id_shaped(it->second))
         return error(400, "bad_param", "cursor must be a ticket id (the 'next' of the previous page)", "cursor");
       f.after = it->second;
     }

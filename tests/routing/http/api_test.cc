@@ -114,7 +114,12 @@ TEST_CASE("api: the ticket list", "[http][api]") {
     check_error(r.get("/api/v1/tickets?status=open&status=resolved"), 400, "bad_param", "status");
     check_error(r.get("/api/v1/tickets?urgency=critical&limit=5&urgency=normal"), 400, "bad_param", "urgency");
     CHECK(body_of(r.get("/api/v1/tickets?status=open,resolved"))["tickets"].size() == 2);
-    check_error(r.get("/api/v1/tickets?cursor=%27%20OR%201"), 400, "bad_param", "cursor");
+    for (const char* bad : {"%27%20OR%201", "xyz", "1", "SA-2026113-000001", "SA-20261130-00001", "-20261130-000001",
+                            "TOOLONGID-20261130-000001", "SA-20261130-000001x"}) {
+      CAPTURE(bad);
+      check_error(r.get(std::string("/api/v1/tickets?cursor=") + bad), 400, "bad_param", "cursor");
+    }
+    CHECK(r.get("/api/v1/tickets?cursor=SA-99999999-999999").result_int() == 200);  // a well-formed id: past the end
     const auto first = body_of(r.get("/api/v1/tickets?limit=1"));
     REQUIRE(first["next"].is_string());
     const auto second = body_of(r.get("/api/v1/tickets?limit=1&cursor=" + first["next"].get<std::string>()));
