@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
       else if (a == "--batches" && i + 1 < argc) batches = parse_list(argv[++i]);
       else if (a == "--random-callers") random_callers = true;
       else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+      else if (a == "--calls" || a == "--batches" || a == "--dir") throw std::invalid_argument("needs a value");
       else throw std::invalid_argument("unknown option " + a);
     } catch (const std::exception& e) {
       std::cerr << "store_bench: " << a << ": " << e.what() << "\n" << usage;

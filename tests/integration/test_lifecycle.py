@@ -9,10 +9,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness
 from harness import *
 
-# ASSIST_BUILD points at another build folder (default: build/)
-if os.environ.get("ASSIST_BUILD"):
-    harness.DAEMON = os.path.join(os.environ["ASSIST_BUILD"], "bin", "assistlined")
-    harness.CTL = os.path.join(os.environ["ASSIST_BUILD"], "bin", "assistctl")
 CTL = harness.CTL
 
 FIRE = "家里昨晚着火了，房子全烧没了，老人孩子现在没地方住，外面零下二十多度"
