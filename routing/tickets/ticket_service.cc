@@ -182,10 +182,18 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
         t.flags.push_back("repeat_caller");
       for (const auto& f : c.flags)
         if (!one_of(f, t.flags)) t.flags.push_back(f);
+      const std::string was = t.urgency;
+      raise_urgency(t, c, now);
       t.updated_at = now;
       tx.put(t);
       tx.link_call(facts.call_id, t.id, facts.caller, now);
-      tx.event(t.id, "call_joined", "system", "", {{"call_id", facts.call_id}}, now);
+      // the joining call as it was heard and labelled: its own words and urgency are never lost in the join
+      nlohmann::json body{{"call_id", facts.call_id},        {"category", c.category},
+                          {"request_type", c.request_type}, {"urgency", c.urgency},
+                          {"confidence", c.confidence},     {"asr_text", mask_numbers_in_text(facts.asr_text)},
+                          {"ivr_digits", facts.ivr_digits}};
+      if (t.urgency != was) body["urgency_raised_from"] = was;
+      tx.event(t.id, "call_joined", "system", "", body, now);
       out = std::move(t);
       joined = true;
       return;
@@ -224,6 +232,28 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
             {"urgency", t.urgency}, {"confidence", t.confidence}, {"sla_rule", t.sla_rule}},
            now);
   out = std::move(t);
+}
+
+void TicketService::raise_urgency(Ticket& t, const Classification& c, Instant now) const {
+  const auto& ids = urgency_ids();  // most severe first: critical, urgent, normal
+  const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
+  if (t.terminal() || rank(c.urgency) >= rank(t.urgency)) return;
+  // 先行救助: an emergency reported now is due from now, never later than the ticket already was
+  const auto d = policy_->compute(now, t.category, c.request_type, c.urgency, place_of(t));
+  t.urgency = c.urgency;
+  if (!t.confirmed) t.request_type = c.request_type;  // an agent's confirmed type stands
+  if (!t.acknowledged_at) t.first_response_due = std::min(t.first_response_due, d.first_response_due);
+  const Instant base = std::min(t.resolution_base(), d.resolution_due);
+  t.resolution_due_base = base;
+  t.resolution_due = base + t.paused_total + t.extended_total;
+  if (t.office_since) {
+    if (t.office_first_response_due && !t.acknowledged_at)
+      t.office_first_response_due = std::min(*t.office_first_response_due, d.first_response_due);
+    if (t.office_resolution_due) t.office_resolution_due = std::min(*t.office_resolution_due, d.resolution_due);
+  }
+  t.sla_rule = d.rule;
+  t.provisional = t.provisional || d.provisional;
+  if (!one_of("urgency_raised", t.flags)) t.flags.push_back("urgency_raised");
 }
 
 void TicketService::opened(const CallOpening& o) {

@@ -244,6 +244,55 @@ TEST_CASE("tickets: repeat calls join the open ticket (并单) and the third fla
   }
 }
 
+TEST_CASE("tickets: an emergency joining a normal ticket raises its urgency and deadlines from the call (先行救助)",
+          "[tickets][service]") {
+  World w;
+  const Ticket a = open_normal(w, "q1@pbx", "13655550002", "consult");
+  REQUIRE(a.urgency == "normal");
+  w.clock.advance(3h);
+  const Instant fire_at = w.clock.now();
+  auto fire = facts("q2@pbx", "13655550002");
+  fire.asr_text = "家里昨晚着火了，房子全烧没了，电话13812345678";
+  const Ticket b = w.service->open_for_call(fire, labels("minimum_living_allowance", "help", "critical"), "sa_critical");
+  CHECK(b.id == a.id);
+  CHECK(b.call_count == 2);
+  CHECK(b.urgency == "critical");
+  CHECK(b.request_type == "help");  // not confirmed yet: the emergency's type
+  CHECK(b.first_response_due == fire_at + 15min);  // from the call's moment, not the opening 3 h ago
+  CHECK(b.resolution_due == fire_at + 24h);
+  CHECK(b.sla_rule == "urgency=critical first_response=15m resolution=24h");
+  CHECK(has(b.flags, "urgency_raised"));
+  CHECK(w.store->get(a.id)->urgency == "critical");  // stored, not only answered
+  // the joining call keeps its own words and labels in the history, numbers masked
+  const auto joined = w.store->events(a.id).back();
+  CHECK(joined["type"] == "call_joined");
+  CHECK(joined["body"]["urgency"] == "critical");
+  CHECK(joined["body"]["urgency_raised_from"] == "normal");
+  CHECK(joined["body"]["asr_text"] == "家里昨晚着火了，房子全烧没了，电话138****5678");
+
+  SECTION("a later, less urgent call changes nothing") {
+    w.clock.advance(1h);
+    const Ticket c = open_normal(w, "q3@pbx", "13655550002");
+    CHECK(c.id == a.id);
+    CHECK(c.urgency == "critical");
+    CHECK(c.first_response_due == fire_at + 15min);
+    CHECK_FALSE(w.store->events(a.id).back()["body"].contains("urgency_raised_from"));
+  }
+  SECTION("an urgent call never moves a deadline later, and a confirmed type stands") {
+    World v;
+    const Ticket u = open_normal(v, "r1@pbx", "13655550003", "consult");
+    v.service->apply(u.id, {{"type", "confirm"}, {"by", "agent"}});
+    v.clock.advance(47h);  // the normal resolution (2 working days) is nearer than an urgent call's 24 h
+    const Ticket before = *v.store->get(u.id);
+    const Ticket r = v.service->open_for_call(facts("r2@pbx", "13655550003"),
+                                              labels("minimum_living_allowance", "help", "urgent"), "sa_urgent");
+    CHECK(r.urgency == "urgent");
+    CHECK(r.request_type == "consult");
+    CHECK(r.resolution_due <= before.resolution_due);
+    CHECK(r.resolution_due == std::min(before.resolution_due, v.clock.now() + 24h));
+  }
+}
+
 TEST_CASE("tickets: confirm dispatches to the office of the place", "[tickets][service]") {
   World w;
   const Ticket t = w.open_critical();
