@@ -330,14 +330,17 @@ def test_assistctl_deadline_per_region():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def _daemon_with_open_files(prefix, http_extra, nofile):
+def _daemon_with_open_files(prefix, http_extra, nofile, sip_tcp=False):
     """A daemon in a folder of its own started under RLIMIT_NOFILE `nofile` (soft, hard), `http_extra`
-    added to its http section; waits until it answers. Returns (folder, process, http port, healthy())."""
+    added to its http section, SIP over UDP (and TCP on the same port with `sip_tcp`); waits until it
+    answers. Returns (folder, process, http port, healthy()); the SIP port is in _daemon_with_open_files.sip."""
     import resource
     d = tempfile.mkdtemp(prefix=prefix)
     sip, httpp = free_port(), free_port()
+    _daemon_with_open_files.sip = sip
+    listen = f'"udp:127.0.0.1:{sip}"' + (f', "tcp:127.0.0.1:{sip}"' if sip_tcp else "")
     cfg = os.path.join(d, "c.yaml")
-    open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{sip}"]}}\nhttp: {{listen: "127.0.0.1:{httpp}"{http_extra}}}\n'
+    open(cfg, "w").write(f'sip: {{listen: [{listen}]}}\nhttp: {{listen: "127.0.0.1:{httpp}"{http_extra}}}\n'
                          f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
     p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -368,6 +371,34 @@ def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
         for s in socks: s.close()
         socks = []
         wait_until(lambda: _quietly(healthy), 5, "the API after the connections closed")
+    finally:
+        for s in socks: s.close()
+        p.terminate(); p.wait(timeout=20)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_sip_tcp_out_of_descriptors_waits_instead_of_spinning():
+    """SIP over TCP past the descriptor limit: accept fails (EMFILE) and is tried again every 100 ms, said
+    once, not in a loop that holds a core; UDP calls are still answered."""
+    import socket
+    d, p, httpp, healthy = _daemon_with_open_files("assist-sipfds-", "", (90, 90), sip_tcp=True)
+    sip = _daemon_with_open_files.sip
+    socks = []
+    try:
+        for _ in range(120):  # idle HTTP connections take the descriptors that are left
+            s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", httpp)); socks.append(s)
+        for _ in range(3):
+            s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", sip)); socks.append(s)
+        wait_until(lambda: "cannot accept a TCP connection" in open(os.path.join(d, "d.log")).read(), 5,
+                   "the SIP accept error")
+        ticks = lambda: sum(int(x) for x in open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+        t0 = ticks(); time.sleep(2); used = ticks() - t0
+        assert used < 50, f"{used} ticks in 2 s while out of descriptors: the SIP accept is spinning"
+        assert open(os.path.join(d, "d.log")).read().count("cannot accept a TCP connection") == 1
+        u = Udp(sip)
+        raw, cid = invite(sip, u.local, caller="13800000001", text="想问一下低保申请", digits="3")
+        code, _, _ = u.final(raw, cid)
+        assert code == 302, code
     finally:
         for s in socks: s.close()
         p.terminate(); p.wait(timeout=20)
@@ -423,4 +454,5 @@ if __name__ == "__main__":
                   test_one_daemon_per_store_and_no_recompute_under_it,
                   test_open_a_ticket_by_hand, test_assistctl_deadline_per_region,
                   test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers,
-                  test_http_connections_past_the_limit_get_503_and_the_rest_are_served]))
+                  test_http_connections_past_the_limit_get_503_and_the_rest_are_served,
+                  test_sip_tcp_out_of_descriptors_waits_instead_of_spinning]))
