@@ -29,8 +29,15 @@ Millis wall(const std::string& text) {
 /// (it is refused where it is parsed).
 bool binds_overlap(const std::string& a, const std::string& b) {
   boost::system::error_code ea, eb;
-  const auto x = boost::asio::ip::make_address(a, ea), y = boost::asio::ip::make_address(b, eb);
+  auto x = boost::asio::ip::make_address(a, ea), y = boost::asio::ip::make_address(b, eb);
   if (ea || eb) return false;
+  // ::ffff:a.b.c.d is the IPv4 address a.b.c.d on the wire (and ::ffff:0.0.0.0 its wildcard)
+  auto v4_of_mapped = [](boost::asio::ip::address& ip) {
+    if (ip.is_v6() && ip.to_v6().is_v4_mapped())
+      ip = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, ip.to_v6());
+  };
+  v4_of_mapped(x);
+  v4_of_mapped(y);
   if (x == y) return true;
   auto takes = [](const boost::asio::ip::address& wild, const boost::asio::ip::address& other) {
     if (!wild.is_unspecified()) return false;
@@ -95,7 +102,8 @@ Config build(const nlohmann::json& j, const Err& err) {
       if (binds_overlap(a.host, b.host))
         err("/sip/listen/" + std::to_string(i), "overlaps entry " + std::to_string(k) + " (" +
                                                     sip["listen"][k].get<std::string>() +
-                                                    "): a wildcard address takes the port on every address");
+                                                    "): the same address written another way, or a wildcard "
+                                                    "address that takes the port on every address");
     }
   }
   c.sip.allow = sip.at("allow").get<std::vector<std::string>>();

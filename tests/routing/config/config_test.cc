@@ -95,6 +95,17 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
                       StartsWith("c.yaml:2: sip.listen[1]") && Contains("overlaps entry 0 (udp:0.0.0.0:5999)"));
     CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:[::]:5999\", \"tcp:10.0.0.5:5999\"]\n", "c.yaml"),
                       Contains("sip.listen[1]") && Contains("overlaps entry 0"));
+    // an IPv4-mapped IPv6 address is the IPv4 address on the wire
+    for (const char* pair : {"\"udp:[::ffff:127.0.0.1]:5999\", \"udp:127.0.0.1:5999\"",
+                             "\"udp:[::ffff:0.0.0.0]:5999\", \"udp:127.0.0.1:5999\"",
+                             "\"udp:[::1]:5999\", \"udp:[0:0:0:0:0:0:0:1]:5999\""}) {
+      CAPTURE(pair);
+      CHECK_THROWS_WITH(load_config_text(std::string("sip:\n  listen: [") + pair + "]\n", "c.yaml"),
+                        Contains("sip.listen[1]") && Contains("overlaps entry 0"));
+    }
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:127.0.0.1:8080\"]\nhttp:\n  listen: \"[::ffff:127.0.0.1]:8080\"\n",
+                                       "c.yaml"),
+                      Contains("http.listen") && Contains("sip.listen[0]"));
     CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"tcp:127.0.0.1:8080\"]\nhttp:\n  listen: \"127.0.0.1:8080\"\n",
                                        "c.yaml"),
                       StartsWith("c.yaml:4: http.listen") && Contains("the same TCP port as sip.listen[0]"));
