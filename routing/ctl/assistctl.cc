@@ -239,13 +239,20 @@ int main(int argc, char** argv) {
         std::cerr << "assistctl: no store at " << store_path << " (--store, or storage.path in the config)\n";
         return 2;
       }
-      // nor may an empty file (a truncated copy, a touch) become one
+      // nor may an empty file (a truncated copy, a touch) or any other file become one: a store starts with
+      // SQLite's header
       std::error_code size_ec;
-      if (store_path != ":memory:" && std::filesystem::is_regular_file(store_path, size_ec) &&
-          std::filesystem::file_size(store_path, size_ec) == 0 && !size_ec) {
-        std::cerr << "assistctl: " << store_path << " is an empty file, not a store (--store, or storage.path in the "
-                     "config)\n";
-        return 2;
+      if (store_path != ":memory:" && std::filesystem::is_regular_file(store_path, size_ec)) {
+        char head[16] = {};
+        std::ifstream in(store_path, std::ios::binary);
+        in.read(head, sizeof head);
+        const auto got = in.gcount();
+        if (got == 0 || std::string_view(head, static_cast<std::size_t>(got)) != std::string_view("SQLite format 3\0", 16)) {
+          std::cerr << "assistctl: " << store_path
+                    << (got == 0 ? " is an empty file" : " is not an SQLite database")
+                    << ", not a store (--store, or storage.path in the config)\n";
+          return 2;
+        }
       }
       // writing deadlines under a running daemon would race its timers: it has POST /api/v1/recompute
       std::unique_ptr<assist::StoreOwnerLock> owner;

@@ -160,6 +160,12 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
             p = subprocess.run([CTL, "recompute", *extra, "--store", store], capture_output=True, text=True)
             assert p.returncode == 2 and "is an empty file, not a store" in p.stderr, p.stderr
             assert os.path.getsize(store) == 0
+        for junk in (b"\n", b"\0", b"not a database at all\n"):  # nor is any other file
+            open(store, "wb").write(junk)
+            p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
+            assert p.returncode == 2 and "is not an SQLite database, not a store" in p.stderr, p.stderr
+            assert open(store, "rb").read() == junk
+        os.unlink(store)
         c = sqlite3.connect(store); c.execute("CREATE TABLE kept (a)"); c.commit(); c.close()  # schema version 0
         size = os.path.getsize(store)
         # a dry run writes nothing, so it does not upgrade a store's schema either
