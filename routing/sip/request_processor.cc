@@ -105,8 +105,9 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
   }
   // RFC 3261 §8.2.2.3: an option tag in Require that we do not support gets 420 with Unsupported (never on
   // ACK or CANCEL). 100rel and timer are taken: a redirect server sends no reliable provisional response
-  // and makes no dialog whose session could be timed.
-  if (msg.method_id != Method::ack && msg.method_id != Method::cancel) {
+  // and makes no dialog whose session could be timed. Only for a method we handle: the method is
+  // inspected first (§8.2.1), so a BYE gets its 405 whatever it requires.
+  if (msg.method_id == Method::invite || msg.method_id == Method::options) {
     std::string unsupported;
     for (const auto& h : msg.headers) {
       if (!iequals(h.name, "Require")) continue;

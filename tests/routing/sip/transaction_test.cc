@@ -330,6 +330,14 @@ TEST_CASE("an option tag in Require we do not support gets 420 with Unsupported 
   CHECK(r.send[0].bytes.find("\r\nUnsupported: foo, bar\r\n") != std::string::npos);
   // 100rel and timer are taken: a redirect server sends no reliable provisional and makes no dialog
   CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nRequire: 100rel, timer").invite);
+  // the method comes first (RFC 3261 §8.2.1): a BYE we do not handle is 405, an OPTIONS we do is 420
+  Rig rig{};
+  for (const auto& [method, want] : {std::pair<std::string, int>{"BYE", 405}, {"OPTIONS", 420}}) {
+    std::string raw = request(method);
+    raw.replace(raw.find("Max-Forwards: 70"), 16, "Max-Forwards: 70\r\nRequire: foo");
+    CAPTURE(method);
+    CHECK(refused(rig.p.handle(raw, rig.peer, true, t0())) == want);
+  }
 }
 
 TEST_CASE("an INVITE's 420 is kept in a server transaction: the same bytes again, Timer G until the ACK",
