@@ -395,7 +395,15 @@ http::Response Api::route(const http::Request& req) {
   if (resource == "tickets" && parts.size() == 3) {
     if (method == beasthttp::verb::post) return open_ticket(req);
     if (!only(beasthttp::verb::get)) return error(405, "method", "GET or POST");
+    // a misspelt filter (Status=, state=) must not answer with every ticket as if there were none
+    for (const auto& [name, value] : params)
+      if (name != "status" && name != "urgency" && name != "region" && name != "limit" && name != "cursor")
+        return error(400, "bad_param", "unknown parameter '" + name + "' (status, urgency, region, limit, cursor)",
+                     name);
     TicketFilter f;
+    if (auto it = params.find("status"); it != params.end() && !it->second.empty() &&
+                                         it->second.find_first_not_of(',') == std::string::npos)
+      return error(400, "bad_param", "status: no status in the list", "status");
     if (auto it = params.find("status"); it != params.end() && !it->second.empty()) {
       std::string s = it->second;
       size_t i = 0;

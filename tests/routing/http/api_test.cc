@@ -120,6 +120,11 @@ TEST_CASE("api: the ticket list", "[http][api]") {
       check_error(r.get(std::string("/api/v1/tickets?cursor=") + bad), 400, "bad_param", "cursor");
     }
     CHECK(r.get("/api/v1/tickets?cursor=SA-99999999-999999").result_int() == 200);  // a well-formed id: past the end
+    // a misspelt or unknown filter, or an empty list, is refused rather than answered unfiltered
+    check_error(r.get("/api/v1/tickets?Status=open"), 400, "bad_param", "Status");
+    check_error(r.get("/api/v1/tickets?status%3Dopen"), 400, "bad_param", "status=open");
+    check_error(r.get("/api/v1/tickets?=%7A"), 400, "bad_param", "");
+    check_error(r.get("/api/v1/tickets?status=,"), 400, "bad_param", "status");
     const auto first = body_of(r.get("/api/v1/tickets?limit=1"));
     REQUIRE(first["next"].is_string());
     const auto second = body_of(r.get("/api/v1/tickets?limit=1&cursor=" + first["next"].get<std::string>()));
