@@ -532,10 +532,18 @@ bool SipMessage::parse(std::string_view bytes, bool stream) {
       if (i == 0 || head[i - 1] != '\r') fail(400, "Bare CR Or LF In Header");
   }
   // Nor any other control byte but HT (RFC 3261 §25.1: TEXT-UTF8char, LWS), unless escaped as a
-  // quoted-pair ("\" then the byte, as in a quoted display name: RFC 4475 §3.1.1.4).
+  // quoted-pair inside a quoted string ("\" then the byte, as in a quoted display name: RFC 4475
+  // §3.1.1.4). Quoting is followed line by line; outside quotes a backslash escapes nothing.
+  bool quoted = false;
   for (std::size_t i = 0; i < head.size(); ++i) {
     const auto u = static_cast<unsigned char>(head[i]);
-    if (((u < 0x20 && u != '\t' && u != '\r' && u != '\n') || u == 0x7f) && (i == 0 || head[i - 1] != '\\')) {
+    if (u == '\n') {
+      quoted = false;  // a new line: no quote runs on
+    } else if (quoted && u == '\\' && i + 1 < head.size() && head[i + 1] != '\r') {
+      ++i;  // quoted-pair: the next byte is taken as it is
+    } else if (u == '"') {
+      quoted = !quoted;
+    } else if ((u < 0x20 && u != '\t' && u != '\r') || u == 0x7f) {
       fail(400, "Control Byte In Header");
       break;
     }

@@ -81,6 +81,10 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
+  // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal
+  // escape reaches the ticket, the pane or a log
+  for (char& ch : f.asr_text)
+    if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f) ch = ' ';
   f.region_hint.assign(header(config_.headers.region));
   f.language.assign(header(config_.headers.language));
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";

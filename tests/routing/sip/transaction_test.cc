@@ -428,6 +428,16 @@ TEST_CASE("a NUL or another control byte in the head gets 400 and opens nothing;
     CHECK(r.send[0].bytes.rfind("SIP/2.0 400 Control Byte In Header\r\n", 0) == 0);
   }
   CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nSubject:\ta\tb").invite);
+  // outside a quoted string a backslash escapes nothing, and an escaped backslash escapes nothing more
+  for (const std::string bad : {std::string("X-ASR-Text: abc\\") + '\0' + "def", std::string("X-ASR-Text: fire \\\x1b[31m"),
+                                std::string("Subject: \"a\\\\") + '\0' + "b\""}) {
+    CAPTURE(bad);
+    CHECK(refused(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\n" + bad)) == 400);
+  }
+  // percent-encoded, a control byte in the ASR text reaches the call as a space
+  const auto enc = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E4%BD%8E%00%1B[31m%7F%E4%BF%9D");
+  REQUIRE(enc.invite);
+  CHECK(enc.facts.asr_text == "低  [31m 保");  // NUL and ESC, then DEL: one space each
   // escaped as a quoted-pair inside a quoted string it is allowed (RFC 4475 §3.1.1.4, intmeth)
   CHECK(invite_with("To: <sip:12345@127.0.0.1>", std::string("To: \"BEL:\\\x07 NUL:\\") + '\0' + "\" <sip:12345@127.0.0.1>").invite);
 }
