@@ -87,6 +87,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res.version(req.version());
     res.keep_alive(req.keep_alive() && res.keep_alive());
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
+    if (req.method() == beast::http::verb::head && !res.chunked()) {
+      // the GET's headers, Content-Length included, and no body (RFC 9110 §9.3.2): a body here would be
+      // read as the start of the next response on this connection
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     send(std::move(res));
   }
 

@@ -383,6 +383,29 @@ def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_head_answers_headers_only_and_a_pipelined_get_follows():
+    """HEAD gets the GET's headers with its Content-Length and no body (RFC 9110 §9.3.2): a GET pipelined
+    behind it on the same connection is answered as its own response."""
+    import socket
+    d, p, httpp, healthy = _daemon_with_open_files("assist-head-", "", (4096, 4096))
+    try:
+        s = socket.create_connection(("127.0.0.1", httpp), timeout=5)
+        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk: break
+            got += chunk
+        s.close()
+        head, sep, rest = got.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ") and b"\r\nContent-Length: 3" in head, got
+        assert rest.startswith(b"HTTP/1.1 200 "), f"the HEAD answer carried a body: {got!r}"
+        assert rest.endswith(b"\r\n\r\nok\n"), got
+    finally:
+        p.terminate(); p.wait(timeout=20)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_sip_tcp_out_of_descriptors_waits_instead_of_spinning():
     """SIP over TCP past the descriptor limit: accept fails (EMFILE) and is tried again every 100 ms, said
     once, not in a loop that holds a core; UDP calls are still answered."""
@@ -461,4 +484,5 @@ if __name__ == "__main__":
                   test_open_a_ticket_by_hand, test_assistctl_deadline_per_region,
                   test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers,
                   test_http_connections_past_the_limit_get_503_and_the_rest_are_served,
-                  test_sip_tcp_out_of_descriptors_waits_instead_of_spinning]))
+                  test_sip_tcp_out_of_descriptors_waits_instead_of_spinning,
+                  test_head_answers_headers_only_and_a_pipelined_get_follows]))
