@@ -1,6 +1,8 @@
 #include "routing/common/mask.h"
 
 #include <algorithm>
+#include <cctype>
+#include <vector>
 
 namespace assist {
 
@@ -20,30 +22,66 @@ std::string mask_number(std::string_view number) {
 
 namespace {
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
-
-/// From a digit at `i`: the end of a phone number written in groups ("138-1234-5678", "0471 6912345",
-/// "86 138 1234 5678": digits split by single '-' or ' '), or `i` when what starts there is no such number.
-/// Only a mobile number (after an optional 86 or 0086) or a landline with its trunk 0 counts, so that a
-/// date (2026-11-30) or a ticket id's digits (20261130-000001) are never taken for one.
-size_t grouped_number_end(std::string_view text, size_t i) {
-  std::string d;
-  size_t j = i, groups = 0, end = i;
-  while (j < text.size() && digit(text[j])) {
-    while (j < text.size() && digit(text[j])) d.push_back(text[j++]);
-    ++groups;
-    end = j;
-    if (j + 1 < text.size() && (text[j] == '-' || text[j] == ' ') && digit(text[j + 1])) ++j;
-    else break;
-    if (d.size() > 16) return i;
+/// The digit at `i` (ASCII, or full-width ０-９ as an input method writes it): its value and byte length.
+bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
+  if (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+    value = t[i];
+    len = 1;
+    return true;
   }
-  if (groups < 2) return i;
-  std::string_view n(d);
-  if (n.starts_with("0086")) n.remove_prefix(4);
-  else if (n.starts_with("86") && n.size() == 13) n.remove_prefix(2);
-  const bool mobile = n.size() == 11 && n[0] == '1' && n[1] >= '3' && n[1] <= '9';
-  const bool landline = n.size() >= 10 && n.size() <= 12 && n[0] == '0' && n[1] != '0';
-  return mobile || landline ? end : i;
+  // U+FF10..U+FF19: EF BC 90..99
+  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF && static_cast<unsigned char>(t[i + 1]) == 0xBC &&
+      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
+    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0x90));
+    len = 3;
+    return true;
+  }
+  return false;
+}
+
+/// A separator people write inside a phone number at `i`: its byte length, or 0.
+size_t separator_at(std::string_view t, size_t i) {
+  static constexpr std::string_view kAscii = "-. _,/~:*+()\t";
+  if (i >= t.size()) return 0;
+  if (kAscii.find(t[i]) != std::string_view::npos) return 1;
+  // ， U+FF0C, － U+FF0D, 　 U+3000, – U+2013, — U+2014
+  for (std::string_view w : {"\xEF\xBC\x8C", "\xEF\xBC\x8D", "\xE3\x80\x80", "\xE2\x80\x93", "\xE2\x80\x94"})
+    if (t.substr(i, w.size()) == w) return w.size();
+  return 0;
+}
+
+/// Whether `d` (digits only) is a phone number: a mobile (1[3-9] + 9 digits) or a landline with its trunk
+/// 0 (10 to 12 digits), after an optional 86 / 0086; after 86 a landline drops its 0 (+86 10 6512 3456).
+bool phone_digits(std::string_view d) {
+  auto mobile = [](std::string_view n) { return n.size() == 11 && n[0] == '1' && n[1] >= '3' && n[1] <= '9'; };
+  auto trunk = [](std::string_view n) { return n.size() >= 10 && n.size() <= 12 && n[0] == '0' && n[1] != '0'; };
+  if (mobile(d) || trunk(d)) return true;
+  for (std::string_view cc : {"0086", "86"}) {
+    if (!d.starts_with(cc)) continue;
+    const auto n = d.substr(cc.size());
+    if (mobile(n) || trunk(n) || (n.size() >= 9 && n.size() <= 11 && n[0] != '0')) return true;
+  }
+  return false;
+}
+
+/// A run of digits that stays in clear though it is 7 digits or more: a ticket id's date and number
+/// (SA-20261130-000001: the caller must be able to quote it), a date (20261130), a division code of this
+/// region (9 or 12 digits, 15...), a 7-digit number starting with 1 (no phone number does: staff numbers).
+bool known_not_a_phone(std::string_view text, size_t from, size_t to, std::string_view d) {
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  // <instance>-<8 digits>-<6+ digits>: look for the shape around this run
+  if (d.size() == 8 && from >= 2 && text[from - 1] == '-' && alnum(text[from - 2]) && to + 1 < text.size() &&
+      text[to] == '-' && std::isdigit(static_cast<unsigned char>(text[to + 1])))
+    return true;
+  if (d.size() >= 6 && from >= 10 && text[from - 1] == '-' && text[from - 10] == '-' &&
+      std::all_of(text.begin() + from - 9, text.begin() + from - 1, [](char c) { return c >= '0' && c <= '9'; }))
+    return true;
+  if (d.size() == 8 && d.starts_with("20")) {
+    const int month = (d[4] - '0') * 10 + (d[5] - '0'), day = (d[6] - '0') * 10 + (d[7] - '0');
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return true;
+  }
+  if ((d.size() == 9 || d.size() == 12) && d.starts_with("15")) return true;
+  return d.size() == 7 && d[0] == '1';
 }
 
 }  // namespace
@@ -51,21 +89,57 @@ size_t grouped_number_end(std::string_view text, size_t i) {
 std::string mask_numbers_in_text(std::string_view text) {
   std::string out;
   size_t i = 0;
+  char v;
+  size_t len;
   while (i < text.size()) {
-    if (text[i] >= '0' && text[i] <= '9') {
-      if (const size_t g = grouped_number_end(text, i); g != i) {
-        out += mask_number(text.substr(i, g - i));
-        i = g;
-        continue;
-      }
-      size_t j = i;
-      while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-      const auto run = text.substr(i, j - i);
-      out += run.size() >= 7 ? mask_number(run) : std::string(run);
-      i = j;
-    } else {
+    if (!digit_at(text, i, v, len)) {
       out.push_back(text[i++]);
+      continue;
     }
+    // the groups from here: digits, then at most two separators before the next digit
+    struct Group {
+      size_t from, to;
+      std::string digits;
+    };
+    std::vector<Group> groups;
+    size_t j = i;
+    while (digit_at(text, j, v, len)) {
+      Group g{j, j, {}};
+      while (digit_at(text, j, v, len)) {
+        g.digits.push_back(v);
+        j += len;
+      }
+      g.to = j;
+      groups.push_back(std::move(g));
+      size_t k = j, seps = 0;
+      while (seps < 2 && separator_at(text, k) > 0) {
+        k += separator_at(text, k);
+        ++seps;
+      }
+      if (seps == 0 || !digit_at(text, k, v, len) || groups.size() >= 8) break;
+      j = k;
+    }
+    // the longest leading groups that make a phone number are masked as one
+    std::string digits;
+    size_t phone_groups = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      digits += groups[g].digits;
+      if (digits.size() > 16) break;
+      if (phone_digits(digits)) phone_groups = g + 1;
+    }
+    if (phone_groups > 0) {
+      std::string d;
+      for (size_t g = 0; g < phone_groups; ++g) d += groups[g].digits;
+      out += mask_number(d);
+      i = groups[phone_groups - 1].to;
+      continue;
+    }
+    // else the first group alone: 7 digits or more are hidden unless known to be no phone number
+    const Group& g = groups.front();
+    const auto raw = text.substr(g.from, g.to - g.from);
+    out += g.digits.size() >= 7 && !known_not_a_phone(text, g.from, g.to, g.digits) ? mask_number(g.digits)
+                                                                                      : std::string(raw);
+    i = g.to;
   }
   return out;
 }

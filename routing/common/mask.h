@@ -11,7 +11,11 @@ namespace assist {
 /// a leading '+' or "sip:" are dropped before counting. An empty input gives "".
 std::string mask_number(std::string_view number);
 
-/// Masks every run of 7 or more digits inside free text (ASR transcripts, notes) the same way.
+/// Masks phone numbers inside free text (ASR transcripts, notes, Call-IDs) the same way: a mobile or
+/// landline number written whole or in groups (138-1234-5678, 138.1234.5678, +86 471 691 2345, full-width
+/// digits), and any other run of 7 or more digits, except what is known to be no phone number and must
+/// stay legible: a ticket id (SA-20261130-000001), a date (20261130), a division code of this region
+/// (150102001, 150102001001), a 7-digit number starting with 1.
 std::string mask_numbers_in_text(std::string_view text);
 
 /// A caller number as the store keys it and the monitoring list hashes it, in this country's national form:

@@ -44,6 +44,26 @@ TEST_CASE("mask: numbers inside text", "[common][mask]") {
   CHECK(mask_numbers_in_text("on 2026-11-30 from 10.0.0.5, case 2026-000123") ==
         "on 2026-11-30 from 10.0.0.5, case 2026-000123");
   CHECK(mask_numbers_in_text("3-502 room, 12 34") == "3-502 room, 12 34");
+  // every way of writing one that an adversarial run found in clear
+  for (const char* form : {"138.1234.5678", "138_1234_5678", "138,1234,5678", "138/1234/5678", "138--1234--5678",
+                           "138~1234~5678", "138:1234:5678", "138*1234*5678", "138+1234+5678", "138  1234  5678",
+                           "138\t1234\t5678", "138—1234—5678", "138–1234–5678", "138，1234，5678",
+                           "１３８１２３４５６７８", "138 1234 5678"}) {
+    CAPTURE(form);
+    CHECK(mask_numbers_in_text(std::string("tel ") + form + " end") == "tel 138****5678 end");
+  }
+  CHECK(mask_numbers_in_text("(138)1234-5678") == "(138****5678");
+  CHECK(mask_numbers_in_text("138-1234-5678-1") == "138****5678-1");  // an extension stays, the number goes
+  CHECK(mask_numbers_in_text("+86-10-6512-3456") == "+861****3456");
+  CHECK(mask_numbers_in_text("+86 471 691 2345") == "+864****2345");
+  CHECK(mask_numbers_in_text("0086 10 6512 3456") == "008****3456");
+  // what must stay legible: a ticket id, dates, this region's division codes, a staff number, an address
+  CHECK(mask_numbers_in_text("see SA-20261130-000001 and SA-20261130-1234567") ==
+        "see SA-20261130-000001 and SA-20261130-1234567");
+  CHECK(mask_numbers_in_text("on 20261130, region 150102001001 / 150102001, 工号 1001234") ==
+        "on 20261130, region 150102001001 / 150102001, 工号 1001234");
+  // other long runs are still hidden (an ID card number)
+  CHECK(mask_numbers_in_text("身份证 150102199001011234") == "身份证 150****1234");
   // an ID card number is masked too
   const std::string id = mask_numbers_in_text("身份证150102199001011234");
   CHECK(id.find("150102199001011234") == std::string::npos);
