@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,17 +20,41 @@ namespace {
 
 using Streams = std::map<std::string, StreamSink>;
 
-/// How many sessions are open; a Session holds one count from its accept to its end (or to handing its
-/// socket to a stream, which counts its own clients).
-using LiveCount = std::shared_ptr<std::atomic<std::size_t>>;
+/// The open sessions, in all and by client address; a Session holds one place from its accept to its end
+/// (or to handing its socket to a stream, which counts its own clients).
+struct Slots {
+  std::mutex mu;
+  std::size_t total = 0;
+  std::unordered_map<std::string, std::size_t> by_address;
+  /// Takes a place for `address` unless the server is full or (not loopback) the address holds
+  /// `per_address` already; false = refuse the connection.
+  bool take(const std::string& address, bool loopback, std::size_t max, std::size_t per_address) {
+    std::lock_guard lock(mu);
+    if (total >= max) return false;
+    auto& mine = by_address[address];
+    if (!loopback && mine >= per_address) {
+      if (mine == 0) by_address.erase(address);
+      return false;
+    }
+    ++mine;
+    ++total;
+    return true;
+  }
+  void give_back(const std::string& address) {
+    std::lock_guard lock(mu);
+    --total;
+    if (auto it = by_address.find(address); it != by_address.end() && --it->second == 0) by_address.erase(it);
+  }
+};
+using LiveCount = std::shared_ptr<Slots>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Handler& handler, std::size_t body_limit, std::shared_ptr<const Streams> streams,
-          LiveCount live)
+          LiveCount live, std::string address)
       : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit), streams_(std::move(streams)),
-        live_(std::move(live)) {}
-  ~Session() { --*live_; }
+        live_(std::move(live)), address_(std::move(address)) {}
+  ~Session() { live_->give_back(address_); }
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -85,7 +111,8 @@ class Session : public std::enable_shared_from_this<Session> {
       res.body() = R"({"error":{"code":"no_stream","message":"this server has no such stream","field":""}})";
     }
     res.version(req.version());
-    res.keep_alive(req.keep_alive() && res.keep_alive());
+    // a client refused (403: not loopback, no signed link) does not keep its place for another try
+    res.keep_alive(req.keep_alive() && res.keep_alive() && res.result() != beast::http::status::forbidden);
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
     if (req.method() == beast::http::verb::head && !res.chunked()) {
       // the GET's headers, Content-Length included, and no body (RFC 9110 §9.3.2): a body here would be
@@ -121,6 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t body_limit_;
   std::shared_ptr<const Streams> streams_;
   LiveCount live_;
+  std::string address_;  // the client's, for its place in live_
 };
 
 /// Answers a connection over the session limit at once, without reading it: 503 with Retry-After, then
@@ -150,11 +178,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
       if (!ec) {
-        if (self->live->load() >= self->max_sessions) {
+        beast::error_code re;
+        const auto remote = s.remote_endpoint(re).address();
+        const std::string address = re ? std::string() : remote.to_string();
+        const bool loopback = !re && (remote.is_loopback() ||
+                                      (remote.is_v6() && remote.to_v6().is_v4_mapped() &&
+                                       net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6()).is_loopback()));
+        // one remote address holds a quarter of the places at most: clients the API refuses (403) or idle
+        // ones from one host cannot lock out the board, the pane or the probes on loopback
+        if (!self->live->take(address, loopback, self->max_sessions, std::max<std::size_t>(1, self->max_sessions / 4))) {
           self->refuse(s);
         } else {
-          ++*self->live;
-          std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams, self->live)->run();
+          std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams, self->live, address)
+              ->run();
         }
         self->accept();
         return;
@@ -181,8 +217,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ++refused;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_refused_log < std::chrono::seconds(10)) return;
-    spdlog::warn("http: {} open connections (http.max_connections): {} more refused with 503 since the last line",
-                 max_sessions, refused);
+    spdlog::warn("http: {} open connections at most ({} from one address but loopback; http.max_connections): {} "
+                 "more refused with 503 since the last line",
+                 max_sessions, std::max<std::size_t>(1, max_sessions / 4), refused);
     refused = 0;
     last_refused_log = now;
   }
@@ -197,7 +234,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::chrono::steady_clock::time_point last_accept_log{};
   std::uint64_t accept_failures = 0;
   std::size_t max_sessions;
-  LiveCount live = std::make_shared<std::atomic<std::size_t>>(0);
+  LiveCount live = std::make_shared<Slots>();
   std::chrono::steady_clock::time_point last_refused_log{};
   std::uint64_t refused = 0;
 };

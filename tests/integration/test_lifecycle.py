@@ -336,7 +336,7 @@ def test_assistctl_deadline_per_region():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def _daemon_with_open_files(prefix, http_extra, nofile, sip_tcp=False):
+def _daemon_with_open_files(prefix, http_extra, nofile, sip_tcp=False, http_host="127.0.0.1"):
     """A daemon in a folder of its own started under RLIMIT_NOFILE `nofile` (soft, hard), `http_extra`
     added to its http section, SIP over UDP (and TCP on the same port with `sip_tcp`); waits until it
     answers. Returns (folder, process, http port, healthy()); the SIP port is in _daemon_with_open_files.sip."""
@@ -346,7 +346,7 @@ def _daemon_with_open_files(prefix, http_extra, nofile, sip_tcp=False):
     _daemon_with_open_files.sip = sip
     listen = f'"udp:127.0.0.1:{sip}"' + (f', "tcp:127.0.0.1:{sip}"' if sip_tcp else "")
     cfg = os.path.join(d, "c.yaml")
-    open(cfg, "w").write(f'sip: {{listen: [{listen}]}}\nhttp: {{listen: "127.0.0.1:{httpp}"{http_extra}}}\n'
+    open(cfg, "w").write(f'sip: {{listen: [{listen}]}}\nhttp: {{listen: "{http_host}:{httpp}"{http_extra}}}\n'
                          f'storage: {{path: "{d}/s.db"}}\nlog: {{file: "{d}/d.log"}}\n')
     p = subprocess.Popen([harness.DAEMON, "--config", cfg], preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -379,6 +379,58 @@ def test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers():
         wait_until(lambda: _quietly(healthy), 5, "the API after the connections closed")
     finally:
         for s in socks: s.close()
+        p.terminate(); p.wait(timeout=20)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _own_address():
+    """An IPv4 address of this machine that is not loopback, or None."""
+    import socket
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.connect(("192.0.2.1", 9))  # no packet is sent: only the route's source address is looked up
+        a = u.getsockname()[0]
+        u.close()
+        return None if a.startswith("127.") else a
+    except OSError:
+        return None
+
+
+def test_one_remote_address_cannot_take_every_http_place():
+    """A client the API refuses (403, not loopback) is closed after its answer, and one remote address holds
+    a quarter of http.max_connections at most: the board and probes on loopback keep working."""
+    import socket
+    own = _own_address()
+    if not own:
+        raise Skip("this machine has no IPv4 address but loopback to connect from")
+    d, p, httpp, healthy = _daemon_with_open_files("assist-remote-", ", max_connections: 8", (4096, 4096),
+                                                   http_host="0.0.0.0")
+    idle = []
+    try:
+        def remote():
+            s = socket.socket(); s.settimeout(5); s.bind((own, 0)); s.connect((own, httpp)); return s
+        def answer(s):
+            got = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk: return got
+                got += chunk
+        s = remote()
+        s.sendall(b"GET /api/v1/tickets HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive asked for
+        got = answer(s)  # returns only when the daemon closes the connection
+        s.close()
+        assert got.startswith(b"HTTP/1.1 403 "), got
+        idle = [remote(), remote()]  # a quarter of 8
+        s = remote()
+        got = answer(s); s.close()
+        assert got.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 1" in got, got
+        assert _quietly(healthy), "loopback locked out by one remote address"
+        idle.pop().close()
+        s = remote(); s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 "), "a place given back was not taken again"
+        idle.append(s)
+    finally:
+        for s in idle: s.close()
         p.terminate(); p.wait(timeout=20)
         shutil.rmtree(d, ignore_errors=True)
 
@@ -485,4 +537,5 @@ if __name__ == "__main__":
                   test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers,
                   test_http_connections_past_the_limit_get_503_and_the_rest_are_served,
                   test_sip_tcp_out_of_descriptors_waits_instead_of_spinning,
-                  test_head_answers_headers_only_and_a_pipelined_get_follows]))
+                  test_head_answers_headers_only_and_a_pipelined_get_follows,
+                  test_one_remote_address_cannot_take_every_http_place]))
