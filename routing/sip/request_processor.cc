@@ -1,6 +1,7 @@
 #include "routing/sip/request_processor.h"
 
 #include "routing/classify/utf8.h"
+#include "routing/common/charset.h"
 #include "routing/common/mask.h"
 
 #include "routing/sip/response.h"
@@ -79,6 +80,10 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.ivr_digits.assign(header(config_.headers.ivr_digits));
   std::string_view asr = header(config_.headers.asr_text);
   if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
+  // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on:
+  // read as GB18030 when all of it converts (it was all U+FFFD, the call's words lost).
+  if (!utf8_but_cut_at_end(f.asr_text))
+    if (auto converted = gb18030_to_utf8(f.asr_text)) f.asr_text = std::move(*converted);
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
   // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal

@@ -438,8 +438,24 @@ TEST_CASE("a NUL or another control byte in the head gets 400 and opens nothing;
   const auto enc = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E4%BD%8E%00%1B[31m%7F%E4%BF%9D");
   REQUIRE(enc.invite);
   CHECK(enc.facts.asr_text == "低  [31m 保");  // NUL and ESC, then DEL: one space each
-  // escaped as a quoted-pair inside a quoted string it is allowed (RFC 4475 §3.1.1.4, intmeth)
+  // escaped as a quoted-pair inside a quoted string it is allowed (RFC 4475 §3.1.1.4, intmeth) (GB18030 below)
   CHECK(invite_with("To: <sip:12345@127.0.0.1>", std::string("To: \"BEL:\\\x07 NUL:\\") + '\0' + "\" <sip:12345@127.0.0.1>").invite);
+}
+
+TEST_CASE("X-ASR-Text in GBK / GB18030 is read as such; UTF-8 cut at its end stays UTF-8", "[sip][parser]") {
+  // 想问一下低保申请 in GBK, percent-encoded and raw
+  const std::string gbk_pct = "%CF%EB%CE%CA%D2%BB%CF%C2%B5%CD%B1%A3%C9%EA%C7%EB";
+  const auto a = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: " + gbk_pct);
+  REQUIRE(a.invite);
+  CHECK(a.facts.asr_text == "想问一下低保申请");
+  const std::string raw_gbk = "\xCF\xEB\xCE\xCA\xD2\xBB\xCF\xC2\xB5\xCD\xB1\xA3";
+  const auto b = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: " + raw_gbk);
+  REQUIRE(b.invite);
+  CHECK(b.facts.asr_text == "想问一下低保");
+  // UTF-8 cut inside its last character is not GB18030 (it would read as other characters)
+  const auto c = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E4%BD%8E%E4%BF");
+  REQUIRE(c.invite);
+  CHECK(c.facts.asr_text == "低\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][parser]") {
