@@ -238,14 +238,29 @@ void TicketService::raise_urgency(Ticket& t, const Classification& c, Instant no
   const auto& ids = urgency_ids();  // most severe first: critical, urgent, normal
   const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
   if (t.terminal() || rank(c.urgency) >= rank(t.urgency)) return;
-  // 先行救助: an emergency reported now is due from now, never later than the ticket already was
+  // The caller who was waited on has called: the pause ends now, as a resume would end it (the deadline
+  // moves by the paused time first), so the emergency's clock runs and can escalate.
+  if (t.paused_since) {
+    const Millis paused = now - *t.paused_since;
+    t.resolution_due += paused;
+    t.paused_total += paused;
+    if (t.office_resolution_due) {
+      *t.office_resolution_due += paused;
+      t.office_shift += paused;
+    }
+    t.paused_since.reset();
+    t.status = "in_progress";
+  }
+  // 先行救助: an emergency reported now is due from now, never later than the ticket already was; the
+  // pauses and extensions granted to the old case do not carry over to the emergency's own deadline
   const auto d = policy_->compute(now, t.category, c.request_type, c.urgency, place_of(t));
   t.urgency = c.urgency;
   if (!t.confirmed) t.request_type = c.request_type;  // an agent's confirmed type stands
   if (!t.acknowledged_at) t.first_response_due = std::min(t.first_response_due, d.first_response_due);
-  const Instant base = std::min(t.resolution_base(), d.resolution_due);
-  t.resolution_due_base = base;
-  t.resolution_due = base + t.paused_total + t.extended_total;
+  if (d.resolution_due < t.resolution_due) {
+    t.resolution_due = d.resolution_due;
+    t.resolution_due_base = d.resolution_due - t.paused_total - t.extended_total;  // due = base + pauses + extensions
+  }
   if (t.office_since) {
     if (t.office_first_response_due && !t.acknowledged_at)
       t.office_first_response_due = std::min(*t.office_first_response_due, d.first_response_due);

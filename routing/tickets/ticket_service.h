@@ -162,8 +162,9 @@ class TicketService {
   /// 并单 of a call more urgent than the open ticket it joins (critical > urgent > normal): the ticket takes
   /// the call's urgency (and its request type, unless an agent confirmed one), and every deadline that
   /// has not been met becomes the earlier of its own and the call's, counted from the call's moment
-  /// `now` (policy: help first for emergencies), with the flag "urgency_raised". A less or equally urgent
-  /// call changes nothing here. Terminal tickets are never joined.
+  /// `now` (policy: help first for emergencies), pauses and extensions of the old case not added to it,
+  /// with the flag "urgency_raised"; a ticket waiting on the caller resumes (the caller has called). A less
+  /// or equally urgent call changes nothing here. Terminal tickets are never joined.
   void raise_urgency(Ticket& t, const Classification& c, Instant now) const;
   void dispatch(WriteTx& tx, Ticket& t, Instant now, std::vector<OutboxMessage>& sent);
   void send_dispatch(WriteTx& tx, Ticket& t, const DirectoryEntry& office, Instant now,

@@ -278,6 +278,35 @@ TEST_CASE("tickets: an emergency joining a normal ticket raises its urgency and 
     CHECK(c.first_response_due == fire_at + 15min);
     CHECK_FALSE(w.store->events(a.id).back()["body"].contains("urgency_raised_from"));
   }
+  SECTION("an extension or a pause of the old case does not carry over to the emergency's deadline") {
+    World v;
+    const Ticket u = open_normal(v, "e1@pbx", "13655550004", "consult");
+    v.service->apply(u.id, {{"type", "confirm"}, {"by", "agent"}, {"region_code", kPlace}});
+    v.service->apply(u.id, {{"type", "extend"}, {"by", "centre"}, {"duration", "10d"}, {"reason", "材料"},
+                            {"approved_by", "主任"}});
+    v.clock.advance(1h);
+    const Ticket r = v.service->open_for_call(facts("e2@pbx", "13655550004"),
+                                              labels("minimum_living_allowance", "help", "critical"), "sa_critical");
+    CHECK(r.urgency == "critical");
+    CHECK(r.resolution_due == v.clock.now() + 24h);  // not + 10 d
+    CHECK(r.resolution_base() + r.paused_total + r.extended_total == r.resolution_due);
+  }
+  SECTION("a ticket waiting on the caller resumes when the caller calls in an emergency") {
+    World v;
+    const Ticket u = open_normal(v, "p1@pbx", "13655550005", "consult");
+    v.service->apply(u.id, {{"type", "confirm"}, {"by", "agent"}, {"region_code", kPlace}});
+    v.service->apply(u.id, {{"type", "acknowledge"}, {"by", "office"}});
+    v.service->apply(u.id, {{"type", "start"}, {"by", "office"}});
+    v.service->apply(u.id, {{"type", "contact_attempt"}, {"by", "office"}, {"reached", false}});
+    v.service->apply(u.id, {{"type", "wait_on_caller"}, {"by", "office"}});
+    v.clock.advance(3h);
+    const Ticket r = v.service->open_for_call(facts("p2@pbx", "13655550005"),
+                                              labels("minimum_living_allowance", "help", "urgent"), "sa_urgent");
+    CHECK(r.status == "in_progress");
+    CHECK_FALSE(r.paused_since);
+    CHECK(r.paused_total == Millis(3h));
+    CHECK(r.resolution_due == v.clock.now() + 24h);
+  }
   SECTION("an urgent call never moves a deadline later, and a confirmed type stands") {
     World v;
     const Ticket u = open_normal(v, "r1@pbx", "13655550003", "consult");
