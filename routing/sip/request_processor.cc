@@ -81,15 +81,24 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   std::string_view asr = header(config_.headers.asr_text);
   if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
   // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on:
-  // read as GB18030 when all of it converts (it was all U+FFFD, the call's words lost).
-  if (!utf8_but_cut_at_end(f.asr_text))
-    if (auto converted = gb18030_to_utf8(f.asr_text)) f.asr_text = std::move(*converted);
+  // read as GB18030 (it was all U+FFFD, the call's words lost). UTF-8 with a byte lost stays UTF-8.
+  if (looks_like_gb18030(f.asr_text)) f.asr_text = gb18030_to_utf8(f.asr_text);
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
   // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal
   // escape reaches the ticket, the pane or a log
-  for (char& ch : f.asr_text)
-    if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f) ch = ' ';
+  // (C1 controls too, U+0080..U+009F: an 8-bit CSI is a terminal escape as well; and line breaks, so that
+  // no text can forge a line wherever it is printed)
+  for (std::size_t k = 0; k < f.asr_text.size(); ++k) {
+    auto& ch = f.asr_text[k];
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+      ch = ' ';
+    } else if (static_cast<unsigned char>(ch) == 0xC2 && k + 1 < f.asr_text.size() &&
+               static_cast<unsigned char>(f.asr_text[k + 1]) >= 0x80 &&
+               static_cast<unsigned char>(f.asr_text[k + 1]) <= 0x9F) {
+      f.asr_text.replace(k, 2, " ");
+    }
+  }
   f.region_hint.assign(header(config_.headers.region));
   f.language.assign(header(config_.headers.language));
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";

@@ -456,6 +456,21 @@ TEST_CASE("X-ASR-Text in GBK / GB18030 is read as such; UTF-8 cut at its end sta
   const auto c = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E4%BD%8E%E4%BF");
   REQUIRE(c.invite);
   CHECK(c.facts.asr_text == "低\xEF\xBF\xBD\xEF\xBF\xBD");
+  // nor is UTF-8 with two bytes lost in the middle, that would convert as GB18030 whole (mojibake)
+  const auto d = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D",
+                             "X-ASR-Text: %E5%AE%B6%E9%87%8C%E6%98%A8%E6%99%9A%E7%E7%81%AB%E4%BA%86%EF%BC%8C%E6%88%BF"
+                             "%E5%AD%90%E5%85%A8%E7%83%A7%E6%B2%A1%E4%BA%86");
+  REQUIRE(d.invite);
+  CHECK(d.facts.asr_text.rfind("家里昨晚", 0) == 0);
+  CHECK(d.facts.asr_text.find("房子全烧没了") != std::string::npos);
+  // GBK cut at its end (an ASR byte limit) keeps what came before the cut
+  const auto e = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: " + gbk_pct.substr(0, gbk_pct.size() - 3));
+  REQUIRE(e.invite);
+  CHECK(e.facts.asr_text == "想问一下低保申\xEF\xBF\xBD");
+  // C1 controls and line breaks become spaces too
+  const auto f = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D", "X-ASR-Text: %E5%AE%B6%0Afake%C2%9B31m");
+  REQUIRE(f.invite);
+  CHECK(f.facts.asr_text == "家 fake 31m");
 }
 
 TEST_CASE("CRLFs before the start line are ignored (RFC 3261 §7.5)", "[sip][parser]") {
