@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 #include <vector>
 
 namespace assist {
@@ -36,16 +37,28 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
     len = 3;
     return true;
   }
+  // a number read out and transcribed in Chinese numerals: 一三八… or 幺三八… (幺 and 两 as a caller says them)
+  static constexpr std::pair<std::string_view, char> kNumerals[] = {
+      {"〇", '0'}, {"零", '0'}, {"一", '1'}, {"幺", '1'}, {"二", '2'}, {"两", '2'}, {"三", '3'},
+      {"四", '4'}, {"五", '5'}, {"六", '6'}, {"七", '7'}, {"八", '8'}, {"九", '9'}};
+  if (i < t.size() && static_cast<unsigned char>(t[i]) >= 0xE3)
+    for (const auto& [numeral, v] : kNumerals)
+      if (t.substr(i, numeral.size()) == numeral) {
+        value = v;
+        len = numeral.size();
+        return true;
+      }
   return false;
 }
 
 /// A separator people write inside a phone number at `i`: its byte length, or 0.
 size_t separator_at(std::string_view t, size_t i) {
-  static constexpr std::string_view kAscii = "-. _,/~:*+()\t";
+  static constexpr std::string_view kAscii = "-. _,/~:*+()|#\t\r\n";
   if (i >= t.size()) return 0;
   if (kAscii.find(t[i]) != std::string_view::npos) return 1;
-  // ， U+FF0C, － U+FF0D, 　 U+3000, – U+2013, — U+2014
-  for (std::string_view w : {"\xEF\xBC\x8C", "\xEF\xBC\x8D", "\xE3\x80\x80", "\xE2\x80\x93", "\xE2\x80\x94"})
+  // ， U+FF0C, － U+FF0D, ． U+FF0E, 　 U+3000, 、 U+3001, 。 U+3002, – U+2013, — U+2014
+  for (std::string_view w : {"\xEF\xBC\x8C", "\xEF\xBC\x8D", "\xEF\xBC\x8E", "\xE3\x80\x80", "\xE3\x80\x81",
+                             "\xE3\x80\x82", "\xE2\x80\x93", "\xE2\x80\x94"})
     if (t.substr(i, w.size()) == w) return w.size();
   return 0;
 }
@@ -66,7 +79,8 @@ bool phone_digits(std::string_view d) {
 
 /// A run of digits that stays in clear though it is 7 digits or more: a ticket id's date and number
 /// (SA-20261130-000001: the caller must be able to quote it), a date (20261130), a division code of this
-/// region (9 or 12 digits, 15...), a 7-digit number starting with 1 (no phone number does: staff numbers).
+/// region (9 or 12 digits, 15...), a 7- or 8-digit number starting with 1 (no phone number does: a staff
+/// number, an amount).
 bool known_not_a_phone(std::string_view text, size_t from, size_t to, std::string_view d) {
   const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
   // <instance>-<8 digits>-<6+ digits>: look for the shape around this run
@@ -81,7 +95,7 @@ bool known_not_a_phone(std::string_view text, size_t from, size_t to, std::strin
     if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return true;
   }
   if ((d.size() == 9 || d.size() == 12) && d.starts_with("15")) return true;
-  return d.size() == 7 && d[0] == '1';
+  return (d.size() == 7 || d.size() == 8) && d[0] == '1';  // no local number starts with 1: an amount, a staff number
 }
 
 }  // namespace
@@ -111,12 +125,13 @@ std::string mask_numbers_in_text(std::string_view text) {
       }
       g.to = j;
       groups.push_back(std::move(g));
-      size_t k = j, seps = 0;
-      while (seps < 2 && separator_at(text, k) > 0) {
+      size_t k = j, seps = 0;  // " - " and "   " too: up to three separators between two groups
+      while (seps < 3 && separator_at(text, k) > 0) {
         k += separator_at(text, k);
         ++seps;
       }
-      if (seps == 0 || !digit_at(text, k, v, len) || groups.size() >= 8) break;
+      // 16 groups: a number read digit by digit (1 3 8 1 2 3 4 5 6 7 8) is eleven of them
+      if (seps == 0 || !digit_at(text, k, v, len) || groups.size() >= 16) break;
       j = k;
     }
     // the longest leading groups that make a phone number are masked as one

@@ -583,7 +583,8 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
                            "resolution." + f + " is required: the resolution standard asks for " + standard.text +
                                (must_be_true ? " (" + f + ": true)" : ""),
                            "resolution." + f);
-        res[f] = *it;
+        // free text (an answer, a finding, who approved) is stored as every note is: numbers masked
+        res[f] = it->is_string() ? nlohmann::json(mask_numbers_in_text(it->get<std::string>())) : *it;
       }
       if (standard.id == "onsite_check" && !one_of(res["outcome"].get<std::string>(), {"enrolled", "not_eligible", "referred"}))
         throw EventError(400, "bad_field", "resolution.outcome must be enrolled, not_eligible or referred",

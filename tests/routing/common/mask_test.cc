@@ -53,6 +53,16 @@ TEST_CASE("mask: numbers inside text", "[common][mask]") {
     CHECK(mask_numbers_in_text(std::string("tel ") + form + " end") == "tel 138****5678 end");
   }
   CHECK(mask_numbers_in_text("(138)1234-5678") == "(138****5678");
+  // and the forms a second run found: read out digit by digit, wide separators, Chinese punctuation,
+  // Chinese numerals
+  for (const char* form : {"1 3 8 1 2 3 4 5 6 7 8", "1-3-8-1-2-3-4-5-6-7-8", "138 - 1234 - 5678", "138   1234   5678",
+                           "138、1234、5678", "138。1234。5678", "138．1234．5678", "138|1234|5678", "138#1234#5678",
+                           "138\n1234\n5678", "一三八一二三四五六七八", "幺三八幺二三四五六七八"}) {
+    CAPTURE(form);
+    CHECK(mask_numbers_in_text(std::string("电话") + form + "。") == "电话138****5678。");
+  }
+  CHECK(mask_numbers_in_text("金额12000000元，工号10012345") == "金额12000000元，工号10012345");
+  CHECK(mask_numbers_in_text("一、二、三、四、五、六、七条；二〇二六年") == "一、二、三、四、五、六、七条；二〇二六年");
   CHECK(mask_numbers_in_text("138-1234-5678-1") == "138****5678-1");  // an extension stays, the number goes
   CHECK(mask_numbers_in_text("+86-10-6512-3456") == "+861****3456");
   CHECK(mask_numbers_in_text("+86 471 691 2345") == "+864****2345");

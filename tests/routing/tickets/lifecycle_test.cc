@@ -251,10 +251,16 @@ TEST_CASE("lifecycle: resolve asks for what the resolution standard names", "[ti
     CHECK(e.field == "resolution.approved_by");
     const Ticket r = ev(w, t.id, {{"type", "resolve"},
                                   {"resolution",
-                                   {{"given", "临时救助金2000元、棉被两床"}, {"fund", "乡镇临时救助备用金"}, {"approved_by", "街道办主任"}}}});
+                                   {{"given", "临时救助金2000元、棉被两床，已电话13812345678告知"},
+                                    {"fund", "乡镇临时救助备用金"}, {"approved_by", "街道办主任 0471-6912345"}}}});
     CHECK(r.status == "resolved");
     CHECK(r.resolution["standard"] == "relief_record");
     CHECK(r.resolution["fund"] == "乡镇临时救助备用金");
+    // numbers in the record are masked as in every note, in the ticket, its result and its history
+    CHECK(r.resolution["given"] == "临时救助金2000元、棉被两床，已电话138****5678告知");
+    CHECK(r.resolution["approved_by"] == "街道办主任 0471****2345");
+    CHECK(r.result.find("13812345678") == std::string::npos);
+    CHECK(w.store->events(t.id).back().dump().find("13812345678") == std::string::npos);
     CHECK_FALSE(r.result.empty());
   }
   SECTION("hardship report: the on-site check's outcome") {
