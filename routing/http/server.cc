@@ -24,13 +24,15 @@ using Streams = std::map<std::string, StreamSink>;
 /// (or to handing its socket to a stream, which counts its own clients).
 struct Slots {
   std::mutex mu;
-  std::size_t total = 0;
+  std::size_t total = 0, remote = 0;  // all places taken, and those of addresses other than loopback
   std::unordered_map<std::string, std::size_t> by_address;
-  /// Takes a place for `address` unless the server is full or (not loopback) the address holds
-  /// `per_address` already; false = refuse the connection.
+  /// Takes a place for `address` unless the server is full, or (not loopback) the address holds
+  /// `per_address` already or remote addresses together hold all but a quarter of `max` (kept for the
+  /// board, the pane and the probes on loopback); false = refuse the connection.
   bool take(const std::string& address, bool loopback, std::size_t max, std::size_t per_address) {
     std::lock_guard lock(mu);
     if (total >= max) return false;
+    if (!loopback && remote >= max - max / 4) return false;
     auto& mine = by_address[address];
     if (!loopback && mine >= per_address) {
       if (mine == 0) by_address.erase(address);
@@ -38,11 +40,13 @@ struct Slots {
     }
     ++mine;
     ++total;
+    if (!loopback) ++remote;
     return true;
   }
-  void give_back(const std::string& address) {
+  void give_back(const std::string& address, bool loopback) {
     std::lock_guard lock(mu);
     --total;
+    if (!loopback) --remote;
     if (auto it = by_address.find(address); it != by_address.end() && --it->second == 0) by_address.erase(it);
   }
 };
@@ -51,10 +55,10 @@ using LiveCount = std::shared_ptr<Slots>;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Handler& handler, std::size_t body_limit, std::shared_ptr<const Streams> streams,
-          LiveCount live, std::string address)
+          LiveCount live, std::string address, bool loopback)
       : stream_(std::move(socket)), handler_(handler), body_limit_(body_limit), streams_(std::move(streams)),
-        live_(std::move(live)), address_(std::move(address)) {}
-  ~Session() { live_->give_back(address_); }
+        live_(std::move(live)), address_(std::move(address)), loopback_(loopback) {}
+  ~Session() { live_->give_back(address_, loopback_); }
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -150,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const Streams> streams_;
   LiveCount live_;
   std::string address_;  // the client's, for its place in live_
+  bool loopback_;
 };
 
 /// Answers a connection over the session limit at once, without reading it: 503 with Retry-After, then
@@ -180,17 +185,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
       if (!ec) {
         beast::error_code re;
-        const auto remote = s.remote_endpoint(re).address();
+        auto remote = s.remote_endpoint(re).address();
+        if (!re && remote.is_v6() && remote.to_v6().is_v4_mapped())  // one host, one key: ::ffff:a.b.c.d is a.b.c.d
+          remote = net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6());
         const std::string address = re ? std::string() : remote.to_string();
-        const bool loopback = !re && (remote.is_loopback() ||
-                                      (remote.is_v6() && remote.to_v6().is_v4_mapped() &&
-                                       net::ip::make_address_v4(net::ip::v4_mapped, remote.to_v6()).is_loopback()));
-        // one remote address holds a quarter of the places at most: clients the API refuses (403) or idle
-        // ones from one host cannot lock out the board, the pane or the probes on loopback
+        const bool loopback = !re && remote.is_loopback();
+        // one remote address holds a quarter of the places at most, and remote addresses together all but a
+        // quarter: clients the API refuses (403) or idle ones cannot lock out the board, the pane or the
+        // probes on loopback
         if (!self->live->take(address, loopback, self->max_sessions, std::max<std::size_t>(1, self->max_sessions / 4))) {
           self->refuse(s);
         } else {
-          std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams, self->live, address)
+          std::make_shared<Session>(std::move(s), self->handler, self->body_limit, self->streams, self->live, address,
+                                    loopback)
               ->run();
         }
         self->accept();

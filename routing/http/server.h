@@ -31,7 +31,7 @@ class HttpServer {
  public:
   /// Nothing is bound until start(). `host` is a numeric address. `body_limit`: bytes of a request body
   /// (more: 413). `max_sessions`: request connections open at once (http.max_connections), a quarter of
-  /// them at most from one address other than loopback; past it a new connection gets 503 with Retry-After
+  /// them at most from one address other than loopback and three quarters from all such addresses together; past it a new connection gets 503 with Retry-After
   /// and is closed at once, so idle, slow or refused (403) clients cannot take every descriptor or lock out
   /// loopback. A 403 answer closes its connection. A connection handed to a stream (the board's events)
   /// counts there, not here.
