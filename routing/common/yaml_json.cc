@@ -333,6 +333,8 @@ void validate_against(const nlohmann::json& schema, const YamlJson& doc, std::st
              "hours), e.g. 90s, 15m, 2h, 10wd";
     else if (key == "region")
       what = "not a division code: 4, 6, 9 or 12 digits";
+    else if (pointer == "/http/listen")
+      what = "not a listen address: write HOST:PORT with a numeric host, e.g. 127.0.0.1:8080 or [::1]:8080";
     else if (pointer.find("/listen") != std::string::npos)
       what = "not a listen address: write udp:HOST:PORT or tcp:HOST:PORT, e.g. udp:0.0.0.0:5060";
     else if (const auto* d = constraint_of(schema, schema_at(schema, pointer), "description"); d && d->is_string())

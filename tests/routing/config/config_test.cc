@@ -149,6 +149,10 @@ TEST_CASE("config: errors name source:line: key", "[config]") {
                       StartsWith("c.yaml:2: http.max_connections: must be at least 1"));
     CHECK(load_config_text("http:\n  max_connections: 40\n", "c.yaml").http_max_connections == 40);
     CHECK(assist::default_config().http_max_connections == 512);
+    CHECK_THROWS_WITH(load_config_text("http:\n  listen: localhost:8080\n", "c.yaml"),
+                      StartsWith("c.yaml:2: http.listen: not a listen address: write HOST:PORT"));
+    CHECK_THROWS_WITH(load_config_text("sip:\n  listen: [\"localhost:5060\"]\n", "c.yaml"),
+                      Contains("write udp:HOST:PORT or tcp:HOST:PORT"));
     CHECK_THROWS_WITH(load_config_text("log:\n  level: loud\n", "c.yaml"),
                       StartsWith("c.yaml:2: log.level: must be one of: trace, debug, info, warn, error"));
     CHECK_THROWS_WITH(load_config_text("sla:\n  limits: []\n", "c.yaml"),
