@@ -77,6 +77,16 @@ TEST_CASE("classify: contract call 5, street lamp is general 12345", "[classify]
   CHECK(c.confidence >= 0.6);
 }
 
+TEST_CASE("classify: a home burnt down and nowhere to live is urgent without a time word (急难)", "[classify]") {
+  // an adversarial run found it normal: urgent.recent_event wants 昨晚/刚/今天...
+  const auto c = builtin().classify_text("家里着火了，房子全烧没了，一家人没地方住");
+  CHECK(c.category == "temporary_assistance");
+  CHECK(c.urgency == "urgent");
+  CHECK(has_reason(c, "urgency=urgent"));
+  // the fire alone, long past and housed again, stays as it was
+  CHECK(builtin().classify_text("三年前家里着过火，现在想问一下临时救助的政策").urgency == "normal");
+}
+
 TEST_CASE("classify: reasons name the rule, cue and clause", "[classify]") {
   auto c = builtin().classify_text("家里昨晚着火了，房子全烧没了");
   bool found = false;
