@@ -59,7 +59,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
       const Ticket t = tickets_svc_.open_for_call(facts, p.labels, p.route.queue);
       ticket_id = t.id;
       ++tickets_;
-      keep_ticket_labels(t, p);
+      keep_ticket_labels(t, p, d);
     } catch (const std::exception& e) {
       ++store_failures_;
       spdlog::error("store: ticket for call {} not written: {}; redirecting without a ticket id", mask_numbers_in_text(facts.call_id),
@@ -102,7 +102,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
       spdlog::debug("store: call {} ticket {} written after the store recovered", mask_numbers_in_text(call->facts.call_id),
                     call->opening.ticket.id);
     } else {
-      keep_ticket_labels(call->opening.ticket, call->plan);
+      keep_ticket_labels(call->opening.ticket, call->plan, call->decision);
       answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done);
     }
     tickets_svc_.opened(std::move(call->opening));  // the ticket goes to the board's events, not copied
@@ -284,8 +284,16 @@ void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pendin
   last = now;
 }
 
-void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p) {
-  // a joined ticket keeps its (possibly confirmed) labels: the agent sees the case as it stands
+void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p, sip::RedirectDecision& d) const {
+  // a joined ticket keeps its (possibly confirmed) labels: the agent sees the case as it stands; a ticket
+  // more urgent than this call (an emergency that came first) takes the call to its urgency's queue, so
+  // that headers and queue agree
+  const auto& ids = urgency_ids();  // most severe first
+  const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
+  if (rank(t.urgency) < rank(p.labels.urgency)) {
+    p.route = table_.route(t.category, t.urgency, p.labels.language);
+    d.contact = p.route.contact_uri;
+  }
   p.labels.category = t.category;
   p.labels.request_type = t.request_type;
   p.labels.urgency = t.urgency;

@@ -110,7 +110,7 @@ class CallRouter final : public sip::RedirectHandler {
     void note(const std::string& call_id, std::size_t pending);
   } refused_log_;
 
-  static void keep_ticket_labels(const Ticket& t, Plan& p);
+  void keep_ticket_labels(const Ticket& t, Plan& p, sip::RedirectDecision& d) const;
   /// Adds X-Assist-* and Priority to the 302, logs the call (caller masked) and calls `done`.
   static void answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
                      const std::function<void(sip::RedirectDecision)>& done,

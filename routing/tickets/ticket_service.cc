@@ -336,7 +336,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
   if (!one_of(type, kEvents)) {
     std::string list;
     for (const auto& e : kEvents) list += (list.empty() ? "" : ", ") + e;
-    throw EventError(400, "unknown_event", "unknown event type '" + type + "'; supported: " + list, "type");
+    throw EventError(400, "unknown_event", "unknown event type '" + mask_numbers_in_text(type) + "'; supported: " + list, "type");
   }
   const std::string by = text_field(ev, "by", 200);
   const std::string note = text_field(ev, "note");

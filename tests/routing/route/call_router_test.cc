@@ -53,6 +53,27 @@ TEST_CASE("router: a fire with no shelter goes to the critical queue", "[route][
   CHECK(p.route.queue == "sa_critical");
 }
 
+TEST_CASE("router: a calmer call joining an emergency's ticket goes to the emergency's queue", "[route][router]") {
+  Router r;
+  CallFacts f = facts("j-1@pbx", "13812345678");
+  f.asr_text = kFire;
+  sip::RedirectDecision got;
+  r.router.on_invite(f, [&](sip::RedirectDecision d) { got = std::move(d); });
+  REQUIRE(got.contact == "sip:sa-critical@127.0.0.1:5080");
+  const auto fire = r.w.store->by_call("j-1@pbx");
+  REQUIRE(fire);
+  CallFacts g = facts("j-2@pbx", "13812345678");
+  g.asr_text = "想问一下临时救助怎么申请";
+  REQUIRE(r.router.plan(g).labels.urgency == "normal");
+  REQUIRE(r.router.plan(g).labels.category == fire->category);
+  r.router.on_invite(g, [&](sip::RedirectDecision d) { got = std::move(d); });
+  CHECK(r.w.store->by_call("j-2@pbx")->id == fire->id);  // 并单
+  CHECK(got.contact == "sip:sa-critical@127.0.0.1:5080");  // headers and queue agree: critical
+  bool critical = false;
+  for (const auto& [k, v] : got.headers) critical = critical || (k == "X-Assist-Urgency" && v == "critical");
+  CHECK(critical);
+}
+
 TEST_CASE("router: a call in Mongolian goes to the Mongolian queue with a ticket", "[route][router]") {
   Router r;
   auto p = r.plan(kStreetLight, "", "mn");
