@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <functional>
 #include <filesystem>
 #include <iostream>
@@ -251,6 +253,21 @@ int main(int argc, char** argv) {
           std::cerr << "assistctl: " << store_path
                     << (got == 0 ? " is an empty file" : " is not an SQLite database")
                     << ", not a store (--store, or storage.path in the config)\n";
+          return 2;
+        }
+        // another program's database is not a store either: it would be given our tables
+        try {
+          SQLite::Database other(store_path, SQLite::OPEN_READONLY);
+          SQLite::Statement q(other, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'), "
+                                     "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
+          q.executeStep();
+          if (q.getColumn(0).getInt() > 0 && q.getColumn(1).getInt() == 0) {
+            std::cerr << "assistctl: " << store_path << " is an SQLite database of something else (no tickets table), "
+                      << "not a store (--store, or storage.path in the config)\n";
+            return 2;
+          }
+        } catch (const std::exception& e) {
+          std::cerr << "assistctl: " << store_path << " cannot be read as a store: " << e.what() << "\n";
           return 2;
         }
       }

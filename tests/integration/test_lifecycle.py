@@ -166,7 +166,13 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
             assert p.returncode == 2 and "is not an SQLite database, not a store" in p.stderr, p.stderr
             assert open(store, "rb").read() == junk
         os.unlink(store)
-        c = sqlite3.connect(store); c.execute("CREATE TABLE kept (a)"); c.commit(); c.close()  # schema version 0
+        c = sqlite3.connect(store); c.execute("CREATE TABLE kept (a)"); c.commit(); c.close()  # another program's
+        for extra in (["--dry-run"], []):
+            p = subprocess.run([CTL, "recompute", *extra, "--store", store], capture_output=True, text=True)
+            assert p.returncode == 2 and "an SQLite database of something else" in p.stderr, p.stderr
+        os.unlink(store)
+        c = sqlite3.connect(store)  # a store at schema version 0: its first migration only
+        c.executescript(open(os.path.join(harness.ROOT, "schemas", "sql", "001_init.sql")).read()); c.commit(); c.close()
         size = os.path.getsize(store)
         # a dry run writes nothing, so it does not upgrade a store's schema either
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)
