@@ -123,6 +123,8 @@ nlohmann::json to_record(const Ticket& t) {
   flag("contact_failed", t.contact_failed);
   list("extensions", t.extensions);
   when("office_since", t.office_since);
+  when("raised_at", t.raised_at);
+  text("raised_from", t.raised_from);
   when("office_first_response_due", t.office_first_response_due);
   when("office_resolution_due", t.office_resolution_due);
   span("office_shift_ms", t.office_shift);
@@ -187,6 +189,8 @@ Ticket from_record(const nlohmann::json& j) {
   t.contact_failed = j.value("contact_failed", false);
   t.extensions = j.value("extensions", nlohmann::json::array());
   t.office_since = opt_at(j.value("office_since", nlohmann::json()));
+  t.raised_at = opt_at(j.value("raised_at", nlohmann::json()));
+  t.raised_from = j.value("raised_from", "");
   t.office_first_response_due = opt_at(j.value("office_first_response_due", nlohmann::json()));
   t.office_resolution_due = opt_at(j.value("office_resolution_due", nlohmann::json()));
   t.office_shift = Millis(j.value("office_shift_ms", std::int64_t(0)));

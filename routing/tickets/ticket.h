@@ -79,6 +79,11 @@ struct Ticket {
   /// The office's own clock: unset while the first office holds the ticket (its clock is the ticket's);
   /// set at each reassignment (改派), when the new office's clocks restart from that instant.
   std::optional<Instant> office_since, office_first_response_due, office_resolution_due;
+  /// 并单 of a more urgent call (TicketService::raise_urgency): when, and the urgency the ticket had before;
+  /// deadlines computed again (confirm, recompute) are the earlier of the opening's at `raised_from` and
+  /// the raise's at the current urgency, so the emergency stays due from its own call.
+  std::optional<Instant> raised_at;
+  std::string raised_from;
   Millis office_shift{0};          ///< pauses and extensions since office_since (added to office_resolution_due)
   int office_round = 1;            ///< 1 for the first office, +1 at each reassignment
   bool returned = false;           ///< the office returned it (退单) and nobody holds it until reassign

@@ -69,7 +69,23 @@ std::string place_of(const Ticket& t) { return t.region_code.empty() ? t.region_
 
 void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
   const std::string place = place_of(t);
-  const auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
+  auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
+  if (t.raised_at) {
+    const auto& ids = urgency_ids();  // most severe first
+    const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
+    if (rank(t.urgency) < rank(t.raised_from)) {
+      // still more urgent than before the raise: the opening's deadlines at the old urgency, or the raising
+      // call's at this one, whichever is earlier (raise_urgency)
+      const auto before = policy.compute(t.opened_at, t.category, t.request_type, t.raised_from, place);
+      d = policy.compute(*t.raised_at, t.category, t.request_type, t.urgency, place);
+      d.first_response_due = std::min(d.first_response_due, before.first_response_due);
+      d.resolution_due = std::min(d.resolution_due, before.resolution_due);
+      d.provisional = d.provisional || before.provisional;
+    } else {  // an agent set the urgency back: the raise is over
+      t.raised_at.reset();
+      t.raised_from.clear();
+    }
+  }
   t.first_response_due = d.first_response_due;
   t.resolution_due_base = d.resolution_due;
   t.resolution_due = d.resolution_due + t.paused_total + t.extended_total;
@@ -254,6 +270,12 @@ void TicketService::raise_urgency(Ticket& t, const Classification& c, Instant no
   // 先行救助: an emergency reported now is due from now, never later than the ticket already was; the
   // pauses and extensions granted to the old case do not carry over to the emergency's own deadline
   const auto d = policy_->compute(now, t.category, c.request_type, c.urgency, place_of(t));
+  if (!t.raised_at) {  // the first raise keeps the urgency the case was opened at
+    t.raised_at = now;
+    t.raised_from = t.urgency;
+  } else {
+    t.raised_at = now;
+  }
   t.urgency = c.urgency;
   if (!t.confirmed) t.request_type = c.request_type;  // an agent's confirmed type stands
   if (!t.acknowledged_at) t.first_response_due = std::min(t.first_response_due, d.first_response_due);

@@ -270,6 +270,23 @@ TEST_CASE("tickets: an emergency joining a normal ticket raises its urgency and 
   CHECK(joined["body"]["urgency_raised_from"] == "normal");
   CHECK(joined["body"]["asr_text"] == "家里昨晚着火了，房子全烧没了，电话138****5678");
 
+  SECTION("confirming the raised ticket keeps the emergency due from its own call") {
+    w.clock.advance(10min);
+    const Ticket c = w.service->apply(a.id, {{"type", "confirm"}, {"by", "agent"}, {"region_code", kPlace}});
+    CHECK(c.urgency == "critical");
+    CHECK(c.first_response_due == fire_at + 15min);  // not the opening + 15 min, hours before the fire call
+    CHECK(c.resolution_due == fire_at + 24h);
+    CHECK(c.raised_at == fire_at);
+    CHECK(c.raised_from == "normal");
+    CHECK(w.store->get(a.id)->raised_at == fire_at);  // kept in the record
+  }
+  SECTION("an agent who sets the urgency back ends the raise") {
+    const Ticket c = w.service->apply(a.id, {{"type", "confirm"}, {"by", "agent"}, {"urgency", "normal"},
+                                             {"region_code", kPlace}});
+    CHECK(c.urgency == "normal");
+    CHECK_FALSE(c.raised_at);
+    CHECK(c.first_response_due == a.first_response_due);  // the opening's again
+  }
   SECTION("a later, less urgent call changes nothing") {
     w.clock.advance(1h);
     const Ticket c = open_normal(w, "q3@pbx", "13655550002");
