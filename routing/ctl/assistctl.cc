@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <functional>
 #include <filesystem>
@@ -255,8 +257,11 @@ int main(int argc, char** argv) {
                     << ", not a store (--store, or storage.path in the config)\n";
           return 2;
         }
-        // another program's database is not a store either: it would be given our tables
-        try {
+        // another program's database is not a store either: it would be given our tables (a store with two
+        // names is not opened here at all: reading it would start a WAL beside the other name; it is refused
+        // below)
+        struct stat links {};
+        if (::stat(store_path.c_str(), &links) == 0 && links.st_nlink == 1) try {
           SQLite::Database other(store_path, SQLite::OPEN_READONLY);
           SQLite::Statement q(other, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'), "
                                      "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
