@@ -28,6 +28,11 @@ const std::vector<std::string>& urgency_ids() {
   return ids;
 }
 
+int urgency_rank(const std::string& urgency) {
+  const auto& ids = urgency_ids();
+  return static_cast<int>(std::find(ids.begin(), ids.end(), urgency) - ids.begin());
+}
+
 namespace {
 
 constexpr int kDims = 3;  // category, request_type, urgency

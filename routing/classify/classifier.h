@@ -33,6 +33,9 @@ struct Classification {
 const std::vector<std::string>& category_ids();
 const std::vector<std::string>& request_type_ids();
 const std::vector<std::string>& urgency_ids();
+/// An urgency's severity: 0 for critical, 1 urgent, 2 normal (its place in urgency_ids()); an unknown id
+/// ranks after all of them. Lower is more urgent.
+int urgency_rank(const std::string& urgency);
 
 /// A rules file that cannot be used; what() names the source, line and key ("rules.yaml:12: cues[3].weight: ...").
 class RulesError : public std::runtime_error {

@@ -288,9 +288,7 @@ void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p, sip::RedirectDecis
   // a joined ticket keeps its (possibly confirmed) labels: the agent sees the case as it stands; a ticket
   // more urgent than this call (an emergency that came first) takes the call to its urgency's queue, so
   // that headers and queue agree
-  const auto& ids = urgency_ids();  // most severe first
-  const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
-  if (rank(t.urgency) < rank(p.labels.urgency)) {
+  if (urgency_rank(t.urgency) < urgency_rank(p.labels.urgency)) {
     p.route = table_.route(t.category, t.urgency, p.labels.language);
     d.contact = p.route.contact_uri;
   }

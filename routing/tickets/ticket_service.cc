@@ -67,13 +67,25 @@ void check_division(const std::string& region, const char* field, bool known) {
 // count the deadlines (issue 5).
 std::string place_of(const Ticket& t) { return t.region_code.empty() ? t.region_hint : t.region_code; }
 
+/// Ends a pause (waiting on the caller) at `now`: the resolution deadlines move by exactly the paused wall
+/// time, whatever the calendar did meanwhile, and the ticket is in progress again. `t.paused_since` is set.
+void end_pause(Ticket& t, Instant now) {
+  const Millis paused = now - *t.paused_since;
+  t.resolution_due += paused;
+  t.paused_total += paused;
+  if (t.office_resolution_due) {
+    *t.office_resolution_due += paused;
+    t.office_shift += paused;
+  }
+  t.paused_since.reset();
+  t.status = "in_progress";
+}
+
 void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
   const std::string place = place_of(t);
   auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
   if (t.raised_at) {
-    const auto& ids = urgency_ids();  // most severe first
-    const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
-    if (rank(t.urgency) < rank(t.raised_from)) {
+    if (urgency_rank(t.urgency) < urgency_rank(t.raised_from)) {
       // still more urgent than before the raise: the opening's deadlines at the old urgency, or the raising
       // call's at this one, whichever is earlier (raise_urgency)
       const auto before = policy.compute(t.opened_at, t.category, t.request_type, t.raised_from, place);
@@ -251,22 +263,10 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
 }
 
 void TicketService::raise_urgency(Ticket& t, const Classification& c, Instant now) const {
-  const auto& ids = urgency_ids();  // most severe first: critical, urgent, normal
-  const auto rank = [&](const std::string& u) { return std::find(ids.begin(), ids.end(), u) - ids.begin(); };
-  if (t.terminal() || rank(c.urgency) >= rank(t.urgency)) return;
+  if (t.terminal() || urgency_rank(c.urgency) >= urgency_rank(t.urgency)) return;
   // The caller who was waited on has called: the pause ends now, as a resume would end it (the deadline
   // moves by the paused time first), so the emergency's clock runs and can escalate.
-  if (t.paused_since) {
-    const Millis paused = now - *t.paused_since;
-    t.resolution_due += paused;
-    t.paused_total += paused;
-    if (t.office_resolution_due) {
-      *t.office_resolution_due += paused;
-      t.office_shift += paused;
-    }
-    t.paused_since.reset();
-    t.status = "in_progress";
-  }
+  if (t.paused_since) end_pause(t, now);
   // 先行救助: an emergency reported now is due from now, never later than the ticket already was; the
   // pauses and extensions granted to the old case do not carry over to the emergency's own deadline
   const auto d = policy_->compute(now, t.category, c.request_type, c.urgency, place_of(t));
@@ -431,15 +431,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       body["paused_since"] = format_rfc3339(*t.paused_since);
       body["paused_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(paused).count();
       body["resolution_due_before"] = format_rfc3339(t.resolution_due);
-      // the deadline moves by exactly the paused wall time, whatever the calendar did meanwhile
-      t.resolution_due += paused;
-      t.paused_total += paused;
-      if (t.office_resolution_due) {
-        *t.office_resolution_due += paused;
-        t.office_shift += paused;
-      }
-      t.paused_since.reset();
-      t.status = "in_progress";
+      end_pause(t, now);
       body["resolution_due"] = format_rfc3339(t.resolution_due);
     } else if (type == "extend") {
       const std::string dur_text = text_field(ev, "duration", 16);
