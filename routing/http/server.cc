@@ -118,9 +118,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // a client refused (403: not loopback, no signed link) does not keep its place for another try
     res.keep_alive(req.keep_alive() && res.keep_alive() && res.result() != beast::http::status::forbidden);
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
-    // HEAD, for every resource in one place: the GET's headers, Content-Length included, and no body (RFC
-    // 9110 §9.3.2); a body here would be read as the start of the next response on this connection. (An
-    // answer with no body at all, a 304, keeps its headers as they are.)
+    // HEAD: the GET's headers, Content-Length included, and no body (RFC 9110 §9.3.2); a body here would be
+    // read as the start of the next response on this connection. (Static files answer HEAD themselves:
+    // their own Content-Length and an empty body, left as they are.)
     if (req.method() == beast::http::verb::head && !res.chunked() && !res.body().empty()) {
       const auto length = res.body().size();
       res.body().clear();

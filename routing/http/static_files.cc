@@ -119,6 +119,10 @@ Response StaticFiles::serve(const Request& req) const {
       res.result(beasthttp::status::not_modified);
       return res;
     }
+    if (req.method() == beasthttp::verb::head) {
+      res.content_length(data->size());
+      return res;
+    }
     res.body() = std::string(*data);
     res.prepare_payload();
     return res;
