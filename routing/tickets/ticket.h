@@ -79,9 +79,9 @@ struct Ticket {
   /// The office's own clock: unset while the first office holds the ticket (its clock is the ticket's);
   /// set at each reassignment (改派), when the new office's clocks restart from that instant.
   std::optional<Instant> office_since, office_first_response_due, office_resolution_due;
-  /// 并单 of a more urgent call (TicketService::raise_urgency): when, and the urgency the ticket had before;
-  /// deadlines computed again (confirm, recompute) are the earlier of the opening's at `raised_from` and
-  /// the raise's at the current urgency, so the emergency stays due from its own call.
+  /// 并单 of a more urgent call (TicketService::raise_urgency): when it was first raised, and the urgency the
+  /// ticket had before; deadlines computed again (confirm, recompute) are the earlier of the opening's at
+  /// `raised_from` and the first raise's at the current urgency, so the emergency stays due from its call.
   std::optional<Instant> raised_at;
   std::string raised_from;
   Millis office_shift{0};          ///< pauses and extensions since office_since (added to office_resolution_due)

@@ -84,23 +84,27 @@ void end_pause(Ticket& t, Instant now) {
 void apply_policy(Ticket& t, const SlaPolicy& policy, bool alert = true) {
   const std::string place = place_of(t);
   auto d = policy.compute(t.opened_at, t.category, t.request_type, t.urgency, place);
-  if (t.raised_at) {
-    if (urgency_rank(t.urgency) < urgency_rank(t.raised_from)) {
-      // still more urgent than before the raise: the opening's deadlines at the old urgency, or the raising
-      // call's at this one, whichever is earlier (raise_urgency)
-      const auto before = policy.compute(t.opened_at, t.category, t.request_type, t.raised_from, place);
-      d = policy.compute(*t.raised_at, t.category, t.request_type, t.urgency, place);
-      d.first_response_due = std::min(d.first_response_due, before.first_response_due);
-      d.resolution_due = std::min(d.resolution_due, before.resolution_due);
-      d.provisional = d.provisional || before.provisional;
-    } else {  // an agent set the urgency back: the raise is over
-      t.raised_at.reset();
-      t.raised_from.clear();
-    }
+  const Millis carried = t.paused_total + t.extended_total;  // pauses and extensions granted to the case
+  if (t.raised_at && urgency_rank(t.urgency) >= urgency_rank(t.raised_from)) {
+    t.raised_at.reset();  // an agent set the urgency back: the raise is over
+    t.raised_from.clear();
   }
-  t.first_response_due = d.first_response_due;
-  t.resolution_due_base = d.resolution_due;
-  t.resolution_due = d.resolution_due + t.paused_total + t.extended_total;
+  if (t.raised_at) {
+    // Still more urgent than before the raise: each deadline is the earlier of the opening's at the old
+    // urgency (with the case's pauses and extensions) and the first raising call's at this urgency (without
+    // them, as raise_urgency set it; counted from the first raise, so a later raise never moves it later)
+    const auto before = policy.compute(t.opened_at, t.category, t.request_type, t.raised_from, place);
+    d = policy.compute(*t.raised_at, t.category, t.request_type, t.urgency, place);
+    const Instant first = std::min(d.first_response_due, before.first_response_due);
+    if (!t.acknowledged_at) t.first_response_due = first;  // a met first response stays as it was
+    t.resolution_due = std::min(d.resolution_due, before.resolution_due + carried);
+    t.resolution_due_base = t.resolution_due - carried;
+    d.provisional = d.provisional || before.provisional;
+  } else {
+    t.first_response_due = d.first_response_due;
+    t.resolution_due_base = d.resolution_due;
+    t.resolution_due = d.resolution_due + carried;
+  }
   t.provisional = d.provisional;
   t.sla_rule = d.rule;
   t.policy_version = d.policy_version;
@@ -270,11 +274,9 @@ void TicketService::raise_urgency(Ticket& t, const Classification& c, Instant no
   // 先行救助: an emergency reported now is due from now, never later than the ticket already was; the
   // pauses and extensions granted to the old case do not carry over to the emergency's own deadline
   const auto d = policy_->compute(now, t.category, c.request_type, c.urgency, place_of(t));
-  if (!t.raised_at) {  // the first raise keeps the urgency the case was opened at
-    t.raised_at = now;
+  if (!t.raised_at) {  // the first raise: when, and the urgency the case was opened at (a later raise
+    t.raised_at = now;  // keeps both, so a deadline counted again never moves past the first raise's)
     t.raised_from = t.urgency;
-  } else {
-    t.raised_at = now;
   }
   t.urgency = c.urgency;
   if (!t.confirmed) t.request_type = c.request_type;  // an agent's confirmed type stands

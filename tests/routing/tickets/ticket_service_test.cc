@@ -280,6 +280,39 @@ TEST_CASE("tickets: an emergency joining a normal ticket raises its urgency and 
     CHECK(c.raised_from == "normal");
     CHECK(w.store->get(a.id)->raised_at == fire_at);  // kept in the record
   }
+  SECTION("a confirm after an extension keeps the emergency's deadline: the extension is the old case's") {
+    World v;
+    const Ticket u = open_normal(v, "x1@pbx", "13900004444", "consult");
+    v.service->apply(u.id, {{"type", "confirm"}, {"by", "agent"}, {"region_code", kPlace}});
+    v.service->apply(u.id, {{"type", "acknowledge"}, {"by", "office"}});
+    v.service->apply(u.id, {{"type", "extend"}, {"by", "centre"}, {"duration", "5d"}, {"reason", "材料"},
+                            {"approved_by", "主任"}});
+    v.clock.advance(1h);
+    const Instant call = v.clock.now();
+    const Ticket r = v.service->open_for_call(facts("x2@pbx", "13900004444"),
+                                              labels("minimum_living_allowance", "help", "critical"), "sa_critical");
+    REQUIRE(r.resolution_due == call + 24h);
+    const Ticket ack_first = *v.store->get(u.id);
+    v.clock.advance(1min);
+    const Ticket c = v.service->apply(u.id, {{"type", "confirm"}, {"by", "agent"}});
+    CHECK(c.resolution_due == call + 24h);  // not + 5 d
+    CHECK(c.first_response_due == ack_first.first_response_due);  // signed off already: it stays
+  }
+  SECTION("a second, more urgent raise never moves a deadline later on a confirm") {
+    World v;
+    open_normal(v, "y1@pbx", "13900003333", "consult");
+    v.clock.advance(1h);
+    const Ticket urgent = v.service->open_for_call(facts("y2@pbx", "13900003333"),
+                                                   labels("minimum_living_allowance", "help", "urgent"), "sa_urgent");
+    v.clock.advance(1h);
+    const Ticket critical = v.service->open_for_call(facts("y3@pbx", "13900003333"),
+                                                     labels("minimum_living_allowance", "help", "critical"),
+                                                     "sa_critical");
+    const Ticket c = v.service->apply(critical.id, {{"type", "confirm"}, {"by", "agent"}});
+    CHECK(c.resolution_due <= critical.resolution_due);
+    CHECK(c.resolution_due <= urgent.resolution_due);
+    CHECK(c.first_response_due <= critical.first_response_due);
+  }
   SECTION("an agent who sets the urgency back ends the raise") {
     const Ticket c = w.service->apply(a.id, {{"type", "confirm"}, {"by", "agent"}, {"urgency", "normal"},
                                              {"region_code", kPlace}});
