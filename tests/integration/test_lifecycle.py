@@ -474,6 +474,10 @@ def test_sip_tcp_out_of_descriptors_waits_instead_of_spinning():
     try:
         for _ in range(120):  # idle HTTP connections take the descriptors that are left
             s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", httpp)); socks.append(s)
+        # the HTTP thread accepts them on its own time: only once it has run out may the SIP connections come,
+        # or the SIP thread may accept them first (seen under load in CI)
+        wait_until(lambda: "cannot accept a connection" in open(os.path.join(d, "d.log")).read(), 5,
+                   "the HTTP accept error (every descriptor taken)")
         for _ in range(3):
             s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", sip)); socks.append(s)
         wait_until(lambda: "cannot accept a TCP connection" in open(os.path.join(d, "d.log")).read(), 5,
