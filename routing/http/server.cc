@@ -11,6 +11,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
+#include "routing/common/log_limit.h"
+
 namespace assist::http {
 namespace beast = boost::beast;
 namespace net = boost::asio;
@@ -205,14 +207,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       // Out of descriptors (EMFILE, ENFILE) or memory: the pending connection stays queued, so accepting
       // again at once fails again at once (a core spinning). Wait 100 ms; say it once a 10 s.
-      const auto now = std::chrono::steady_clock::now();
-      ++self->accept_failures;
-      if (now - self->last_accept_log >= std::chrono::seconds(10)) {
+      if (const auto failures = self->accept_log.note(std::chrono::steady_clock::now()))
         spdlog::error("http: cannot accept a connection ({}; {} failures since the last line): waiting 100 ms between "
-                      "tries", ec.message(), self->accept_failures);
-        self->accept_failures = 0;
-        self->last_accept_log = now;
-      }
+                      "tries", ec.message(), failures);
       self->backoff.expires_after(std::chrono::milliseconds(100));
       self->backoff.async_wait([self](beast::error_code wait_ec) {
         if (!wait_ec && self->acceptor.is_open()) self->accept();
@@ -222,14 +219,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   /// A connection past `max_sessions`: 503 and closed, said once a 10 s with how many.
   void refuse(tcp::socket& s) {
     refuse_busy(s);
-    ++refused;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_refused_log < std::chrono::seconds(10)) return;
+    const auto refused = refused_log.note(std::chrono::steady_clock::now());
+    if (!refused) return;
     spdlog::warn("http: {} open connections at most ({} from one address but loopback; http.max_connections): {} "
-                 "more refused with 503 since the last line",
+                 "refused with 503 since the last line",
                  max_sessions, std::max<std::size_t>(1, max_sessions / 4), refused);
-    refused = 0;
-    last_refused_log = now;
   }
   net::io_context& io;
   tcp::acceptor acceptor;
@@ -239,12 +233,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::size_t body_limit;
   std::shared_ptr<Streams> streams = std::make_shared<Streams>();
   net::steady_timer backoff{acceptor.get_executor()};
-  std::chrono::steady_clock::time_point last_accept_log{};
-  std::uint64_t accept_failures = 0;
+  LogLimit accept_log;  // accept failing (out of descriptors), said once a 10 s
   std::size_t max_sessions;
   LiveCount live = std::make_shared<Slots>();
-  std::chrono::steady_clock::time_point last_refused_log{};
-  std::uint64_t refused = 0;
+  LogLimit refused_log;  // connections refused past max_sessions, said once a 10 s
 };
 
 HttpServer::HttpServer(net::io_context& io, std::string host, unsigned short port, Handler handler,

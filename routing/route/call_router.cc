@@ -276,12 +276,10 @@ void CallRouter::RefusedLog::note(const std::string& call_id, std::size_t pendin
   // the first refusal at once, then one line a 10 s with how many more: a flood must not flood the log
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu);
-  ++unlogged;
-  if (now - last < std::chrono::seconds(10)) return;
+  const auto refused = limit.note(now);
+  if (!refused) return;
   spdlog::error("store: call {} refused with 503 ({} refused since the last line): {} call writes already queued",
-                mask_numbers_in_text(call_id), unlogged, pending);
-  unlogged = 0;
-  last = now;
+                mask_numbers_in_text(call_id), refused, pending);
 }
 
 void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p, sip::RedirectDecision& d) const {

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "routing/classify/classifier.h"
+#include "routing/common/log_limit.h"
 #include "routing/route/route_table.h"
 #include "routing/sip/redirect_handler.h"
 #include "routing/storage/group_commit.h"
@@ -105,8 +106,7 @@ class CallRouter final : public sip::RedirectHandler {
   /// The log of calls refused for a full queue, at most one line a 10 s.
   struct RefusedLog {
     std::mutex mu;
-    std::chrono::steady_clock::time_point last{};
-    std::uint64_t unlogged = 0;
+    LogLimit limit;
     void note(const std::string& call_id, std::size_t pending);
   } refused_log_;
 

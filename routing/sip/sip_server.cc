@@ -17,6 +17,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "routing/common/log_limit.h"
 #include "routing/sip/request_processor.h"
 #include "routing/sip/source_filter.h"
 
@@ -179,8 +180,7 @@ struct Core : std::enable_shared_from_this<Core> {
   mutable std::mutex mu;
   asio::steady_timer timer;
   std::optional<Instant> armed_at;
-  std::chrono::steady_clock::time_point last_accept_log{};      // a TCP accept that failed, said once a 10 s
-  std::uint64_t accept_failures = 0;
+  LogLimit accept_log;  // a TCP accept that failed, said once a 10 s
   std::mutex decided_mu;                                         // guards decided
   std::vector<std::pair<std::uint64_t, RedirectDecision>> decided;  // for answer_decided, in decision order
   std::vector<std::unique_ptr<UdpListener>> udps;               // by listen index (null for tcp)
@@ -346,14 +346,9 @@ void Core::accept(std::size_t i) {
     } else {
       // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays queued, so accepting again at
       // once fails at once (a core spinning). Wait 100 ms; say it once a 10 s. UDP calls go on meanwhile.
-      const auto now = std::chrono::steady_clock::now();
-      ++self->accept_failures;
-      if (now - self->last_accept_log >= std::chrono::seconds(10)) {
+      if (const auto failures = self->accept_log.note(std::chrono::steady_clock::now()))
         spdlog::error("sip: cannot accept a TCP connection ({}; {} failures since the last line): waiting 100 ms "
-                      "between tries", ec.message(), self->accept_failures);
-        self->accept_failures = 0;
-        self->last_accept_log = now;
-      }
+                      "between tries", ec.message(), failures);
       auto wait = std::make_shared<asio::steady_timer>(self->strand, std::chrono::milliseconds(100));
       wait->async_wait([self, i, wait](boost::system::error_code wait_ec) {
         if (!wait_ec && !self->stopped && self->acceptors[i] && self->acceptors[i]->is_open()) self->accept(i);

@@ -15,6 +15,8 @@
 #include <iterator>
 #include <vector>
 
+#include "routing/common/log_limit.h"
+
 namespace assist {
 
 namespace {
@@ -168,10 +170,9 @@ GroupCommitter::Stats GroupCommitter::stats() const {
 void GroupCommitter::writer_loop() {
   std::vector<Entry*> batch;
   std::vector<Entry> finished;
-  auto last_fault_log = Steady::time_point{};
+  LogLimit fault_log;  // a commit that failed, said once a 10 s
   auto last_commit = Steady::time_point{};
   std::uint64_t late_told_at_recovery = 0;  // stats_.late when the store last recovered
-  std::uint64_t faults_unlogged = 0;
   std::unique_lock lock(mu_);
   for (;;) {
     if (queue_.empty()) {
@@ -208,15 +209,9 @@ void GroupCommitter::writer_loop() {
     if (!fault.empty()) {
       ++stats_.store_faults;
       healthy_.store(false);
-      const auto now = Steady::now();
-      if (now - last_fault_log >= std::chrono::seconds(10)) {
+      if (const auto failures = fault_log.note(Steady::now()))
         spdlog::error("store: cannot commit {} queued call writes ({}); keeping them and trying again{}", queue_.size(),
-                      fault, faults_unlogged ? " (" + std::to_string(faults_unlogged) + " more failures not logged)" : "");
-        last_fault_log = now;
-        faults_unlogged = 0;
-      } else {
-        ++faults_unlogged;
-      }
+                      fault, failures > 1 ? " (" + std::to_string(failures - 1) + " more failures not logged)" : "");
       if (last_try) return;
       writer_cv_.wait_for(lock, options_.retry, [&] { return stopping_; });
       continue;
@@ -276,8 +271,7 @@ void GroupCommitter::drop_kept_lines() {
 void GroupCommitter::keeper_loop() {
   std::unique_lock lock(mu_);
   std::vector<std::function<std::string()>> batch;
-  std::size_t unkept = 0;  // late calls not kept on disk since the last line about it
-  auto last_unkept_log = Steady::time_point{};
+  LogLimit unkept_log;  // late calls not kept on disk, said once a 10 s with how many
   for (;;) {
     keeper_cv_.wait(lock, [&] {
       return stopping_ || !to_keep_.empty() || (keep_file_ && keep_upto_ <= done_upto_);
@@ -305,14 +299,9 @@ void GroupCommitter::keeper_loop() {
     const bool ok = append_synced(options_.keep_path, lines, err);
     if (!ok) {
       // a full disk fails every append: one line a 10 s, with how many were not kept since the last
-      unkept += batch.size();
-      const auto now = Steady::now();
-      if (now - last_unkept_log >= std::chrono::seconds(10)) {
+      if (const auto unkept = unkept_log.note(Steady::now(), batch.size()))
         spdlog::error("store: cannot keep {} late call tickets in {}: {}; they stay in memory only", unkept,
                       options_.keep_path, err);
-        unkept = 0;
-        last_unkept_log = now;
-      }
     }
     lock.lock();
     if (ok) keep_file_ = true;
@@ -349,7 +338,7 @@ std::size_t GroupCommitter::adopt_kept(const std::string& keep_path, const std::
 
 void GroupCommitter::watchdog_loop() {
   std::vector<std::function<void()>> lates;
-  auto last_stall_log = Steady::time_point{};
+  LogLimit stall_log;  // a flapping store must not flood the log
   std::unique_lock lock(mu_);
   while (!stopping_) {
     late_upto_ = std::max(late_upto_, done_upto_);
@@ -377,8 +366,7 @@ void GroupCommitter::watchdog_loop() {
       ++late_upto_;
       ++stats_.late;
     }
-    const bool first = healthy_.exchange(false) && now - last_stall_log >= std::chrono::seconds(10);
-    if (first) last_stall_log = now;
+    const bool first = healthy_.exchange(false) && stall_log.note(now) > 0;
     const auto pending = queue_.size();
     const bool keep = !to_keep_.empty();
     lock.unlock();
