@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <tuple>
 
 #include "routing/common/mask.h"
@@ -37,11 +38,21 @@ bool free_text_key(std::string_view key) {
   return false;
 }
 
+// A control character other than tab and line breaks (NUL, ESC, DEL...): text a person typed has none, and
+// a NUL would cut the text short in a log line or a message.
+bool has_control(std::string_view v) {
+  for (const unsigned char c : v)
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
+  return false;
+}
+
 std::string text_field(const nlohmann::json& ev, const char* key, size_t max = 4000) {
   if (!ev.contains(key) || ev[key].is_null()) return "";
   if (!ev[key].is_string()) throw EventError(400, "bad_field", std::string(key) + " must be a string", key);
   std::string v = ev[key];
   if (v.size() > max) throw EventError(400, "bad_field", std::string(key) + " is too long", key);
+  if (has_control(v))
+    throw EventError(400, "bad_field", std::string(key) + " holds a control character (only tab and line breaks)", key);
   return free_text_key(key) ? mask_numbers_in_text(v) : v;
 }
 
@@ -49,6 +60,43 @@ std::string label_field(const nlohmann::json& ev, const char* key, const std::ve
   const std::string v = text_field(ev, key, 64);
   if (!v.empty() && !one_of(v, set)) throw EventError(400, "bad_label", std::string(key) + ": unknown id '" + v + "'", key);
   return v;
+}
+
+// The fields each event type reads besides type, by, note and child_alone (DESIGN "HTTP API"). Anything
+// else is refused by name: a misspelt field ("reson") would otherwise be dropped without a word.
+const std::vector<std::string>& event_fields(const std::string& type) {
+  static const std::vector<std::string> none;
+  static const std::map<std::string, std::vector<std::string>, std::less<>> fields = {
+      {"confirm", {"category", "request_type", "urgency", "region_code"}},
+      {"contact_attempt", {"reached"}},
+      {"extend", {"duration", "reason", "approved_by"}},
+      {"return", {"reason"}},
+      {"reassign", {"region_code", "department", "office", "reason"}},
+      {"merge", {"into"}},
+      {"case_by_case", {"reason", "decision"}},
+      {"transfer_emergency", {"to", "taken_by", "at"}},
+      // the standard's fields go in `resolution`, or beside it as the older form had them
+      {"resolve", {"resolution", "result", "given", "fund", "approved_by", "outcome", "finding", "caller_told",
+                   "answer", "accepted", "visit_booked", "time_limit_told"}},
+      {"close", {"revisit"}}};
+  const auto it = fields.find(type);
+  return it == fields.end() ? none : it->second;
+}
+
+// Refuses a key of `obj` that is neither common to every event nor one of `own`; `where` prefixes the name
+// of a nested object's keys ("resolution.").
+void check_fields(const nlohmann::json& obj, const std::vector<std::string>& own, const std::string& where,
+                  bool common) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& k = it.key();
+    if (common && (k == "type" || k == "by" || k == "note" || k == "child_alone")) continue;
+    if (std::find(own.begin(), own.end(), k) != own.end()) continue;
+    std::string list = common ? "type, by, note, child_alone" : "";
+    for (const auto& f : own) list += (list.empty() ? "" : ", ") + f;
+    throw EventError(400, "unknown_field",
+                     "unknown field '" + where + mask_numbers_in_text(k.substr(0, 64)) + "'; this event takes " + list,
+                     where + k.substr(0, 64));
+  }
 }
 
 // The policy's deadlines for `t`, keeping what the ticket's history added: pauses and extensions move
@@ -340,10 +388,14 @@ void TicketService::send_dispatch(WriteTx& tx, Ticket& t, const DirectoryEntry& 
   const DirectoryEntry* office = &office_entry;
   Assignee a{office->name, office->region, office->level, office->role, office->department};
   // A changed place or department dispatches again, under a new id.
+  auto nth = [&](int n) {
+    std::string id = message_id(t.id, "dispatch", "office", "dispatched");
+    if (n > 1) id.append("-").append(std::to_string(n));
+    return id;
+  };
   int n = 1;
-  while (tx.message(message_id(t.id, "dispatch", "office", "dispatched") + (n == 1 ? "" : "-" + std::to_string(n))))
-    ++n;
-  const std::string id = message_id(t.id, "dispatch", "office", "dispatched") + (n == 1 ? "" : "-" + std::to_string(n));
+  while (tx.message(nth(n))) ++n;
+  const std::string id = nth(n);
   t.assignee = a;
   auto m = build_message(t, id, "dispatch", "office", "dispatched", *office, public_url_, now);
   if (tx.enqueue(m)) {
@@ -362,6 +414,13 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
     for (const auto& e : kEvents) list += (list.empty() ? "" : ", ") + e;
     throw EventError(400, "unknown_event", "unknown event type '" + mask_numbers_in_text(type) + "'; supported: " + list, "type");
   }
+  check_fields(ev, event_fields(type), "", true);
+  if (type == "resolve" && ev.contains("resolution") && ev["resolution"].is_object())
+    check_fields(ev["resolution"], {"given", "fund", "approved_by", "outcome", "finding", "caller_told", "answer",
+                                    "accepted", "visit_booked", "time_limit_told"},
+                 "resolution.", false);
+  if (type == "close" && ev.contains("revisit") && ev["revisit"].is_object())
+    check_fields(ev["revisit"], {"reached", "satisfied"}, "revisit.", false);
   const std::string by = text_field(ev, "by", 200);
   const std::string note = text_field(ev, "note");
   const Instant now = clock_.now();
@@ -598,6 +657,9 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
           throw EventError(400, "missing_field",
                            "resolution." + f + " is required: the resolution standard asks for " + standard.text +
                                (must_be_true ? " (" + f + ": true)" : ""),
+                           "resolution." + f);
+        if (it->is_string() && has_control(it->get<std::string>()))
+          throw EventError(400, "bad_field", "resolution." + f + " holds a control character (only tab and line breaks)",
                            "resolution." + f);
         // free text (an answer, a finding, who approved) is stored as every note is: numbers masked
         res[f] = it->is_string() ? nlohmann::json(mask_numbers_in_text(it->get<std::string>())) : *it;

@@ -461,3 +461,36 @@ TEST_CASE("lifecycle: the timer line holds what the ladder needs", "[tickets][li
     }
   }
 }
+
+TEST_CASE("lifecycle: a misspelt or foreign field and a control character are refused by name, nothing written",
+          "[tickets][lifecycle][fields]") {
+  World w;
+  const Ticket t = normal_in_progress(w);
+  const auto before = w.store->events(t.id).size();
+  struct Case {
+    json body;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {{{"type", "return"}, {"reson", "不归我单位"}}, "reson"},  // a typo: the reason would have been lost
+      {{{"type", "note"}, {"note", "ok"}, {"urgency", "critical"}}, "urgency"},  // confirm's field on a note
+      {{{"type", "resolve"}, {"resolution", {{"answr", "已答复"}}}}, "resolution.answr"},
+      {{{"type", "close"}, {"revisit", {{"reached", true}, {"satisfied", true}, {"score", 5}}}}, "revisit.score"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body.dump());
+    const auto e = event_error([&] { ev(w, t.id, c.body); });
+    CHECK(e.status == 400);
+    CHECK(e.code == "unknown_field");
+    CHECK(e.field == c.field);
+  }
+  for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[31m"), std::string("x\x7f")}) {
+    const auto e = event_error([&] { ev(w, t.id, {{"type", "note"}, {"note", bad}}); });
+    CHECK(e.code == "bad_field");
+    CHECK(e.field == "note");
+  }
+  // tab and line breaks are text; the fields each event names are taken
+  ev(w, t.id, {{"type", "note"}, {"note", "第一行\n第二行\t完"}});
+  ev(w, t.id, {{"type", "contact_attempt"}, {"reached", true}, {"child_alone", false}});
+  CHECK(w.store->events(t.id).size() == before + 2);
+}
