@@ -104,6 +104,21 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";
 }
 
+ProcessResult RequestProcessor::too_large(std::string_view head, const Peer& from) {
+  ProcessResult r;
+  SipMessage msg;
+  ++stats.malformed;
+  if (!msg.parse(head, true) || msg.is_response) return r;
+  if (msg.method_id == Method::ack || msg.via_values.empty()) return r;
+  // the head without its body fails "Content-Length Larger Than Body": that is the size, answered 513;
+  // an error found before it (a bad Via, a bad CSeq) is what the head gets
+  const bool size_only = msg.ok() || msg.error_reason == "Content-Length Larger Than Body";
+  r.send.push_back(Outgoing{response_destination(msg, from),
+                            size_only ? respond(msg, from, 513, "Message Too Large", make_tag())
+                                      : respond(msg, from, msg.error_status, msg.error_reason, make_tag())});
+  return r;
+}
+
 ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from, Readiness ready, Instant now, Shed shed) {
   ProcessResult r;
   SipMessage msg;

@@ -62,6 +62,12 @@ class RequestProcessor {
   /// Responses (status lines) give nothing; malformed requests give 400/505/416 when addressable.
   ProcessResult handle(std::string_view bytes, const Peer& from, Readiness ready, Instant now, Shed shed = Shed::none);
 
+  /// A request over TCP whose head is whole but whose Content-Length takes it past sip.max_message_bytes
+  /// (RFC 3261 §21.5.14, §18.3): `head` is the head up to its blank line. 513 Message Too Large when the head
+  /// is an addressable request (a Via; not an ACK), the head's own 400 when it is broken another way first,
+  /// nothing for a response. The body is never read: the connection skips its bytes.
+  ProcessResult too_large(std::string_view head, const Peer& from);
+
   /// The handler's decision for the transaction `id` (from ProcessResult::invite). Returns the final
   /// response to send, or nothing when the transaction is gone or already answered (e.g. CANCELed).
   std::vector<Outgoing> decide(std::uint64_t id, const RedirectDecision& decision, Instant now);

@@ -124,6 +124,7 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
   std::weak_ptr<Core> core;
   Peer peer;
   std::string buf;
+  std::size_t skip = 0;  // bytes still to drop: the body of a message too large to take (answered 513)
   std::array<char, 16384> rd{};
   std::deque<std::string> wq;
   std::size_t queued = 0;
@@ -153,6 +154,7 @@ struct Core : std::enable_shared_from_this<Core> {
   void udp_receive(std::size_t i);
   void accept(std::size_t i);
   void on_message(std::string_view bytes, const Peer& from, Shed shed = Shed::none);
+  void on_too_large(std::string_view head, const Peer& from);
   void udp_drain(std::size_t i);
   bool admit(const Peer& p);
   void on_decision(std::uint64_t id, RedirectDecision d);
@@ -381,6 +383,15 @@ void Core::on_message(std::string_view bytes, const Peer& from, Shed shed) {
   rearm();
 }
 
+void Core::on_too_large(std::string_view head, const Peer& from) {
+  ProcessResult r;
+  {
+    std::lock_guard lock(mu);
+    r = processor.too_large(head, from);
+  }
+  send(r.send);
+}
+
 void Core::on_decision(std::uint64_t id, RedirectDecision d) {
   if (stopped) return;
   std::vector<Outgoing> out;
@@ -496,7 +507,9 @@ void TcpConnection::do_read() {
 void TcpConnection::on_read(boost::system::error_code ec, std::size_t n) {
   if (closed) return;
   if (ec) return close();
-  buf.append(rd.data(), n);
+  std::size_t dropped = std::min(skip, n);
+  skip -= dropped;
+  buf.append(rd.data() + dropped, n - dropped);
   touch();
   frame();
   if (!closed) do_read();
@@ -550,8 +563,15 @@ void TcpConnection::frame() {
     }
     std::size_t total = end + 4 + std::size_t(cl < 0 ? 0 : cl);
     if (total > c->config.max_message_bytes) {
-      c->count(&SipStats::malformed);
-      close();
+      // RFC 3261 §21.5.14: answer 513 from the head; the body's bytes are dropped as they come, so the
+      // connection (a proxy's, carrying other calls) stays open and in step
+      c->on_too_large(std::string_view(buf).substr(0, end + 4), peer);
+      if (buf.size() >= total) {
+        buf.erase(0, total);
+        continue;
+      }
+      skip = total - buf.size();
+      buf.clear();
       return;
     }
     if (buf.size() < total) return;

@@ -298,6 +298,27 @@ def test_tcp_frames_a_content_length_as_the_parser_reads_it(env):
 
 
 @with_env
+def test_tcp_message_past_the_size_limit_gets_513_and_the_connection_stays_in_step(env):
+    """RFC 3261 §21.5.14: an INVITE whose body takes it past sip.max_message_bytes (64 KiB) gets 513 Message
+    Too Large from its head, opens nothing, and its body is skipped: the next INVITE on that connection (a
+    proxy's, carrying other calls) is answered as usual."""
+    t = Tcp(env.sip)
+    raw, cid = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
+    body = b"v=0\r\n" + b"a=x\r\n" * 20000  # 120 000 bytes
+    big = raw.replace(b"Content-Length: 0", b"Content-Type: application/sdp\r\nContent-Length: %d" % len(body))
+    t.send(big + body[:1000])
+    code, h, _ = t.recv()
+    assert code == 513 and h1(h, "call-id") == cid, (code, h)  # from the head, before the body is all there
+    t.send(body[1000:])
+    raw2, cid2 = invite(env.sip, t.local, transport="TCP", text="想问一下低保申请", digits="3")
+    t.send(raw2)
+    code2, h2, _ = t.recv()
+    assert code2 == 302 and h1(h2, "call-id") == cid2, (code2, h2)
+    st, _ = env.d.api("GET", "/api/v1/calls/" + urllib.parse.quote(cid, safe=""))
+    assert st == 404, st
+
+
+@with_env
 def test_a_number_inside_a_call_id_is_masked_in_the_log(env):
     u = Udp(env.sip)
     raw, cid = invite(env.sip, u.local, text="想问一下低保申请", digits="3", call_id="13912345678-1700000000@pbx")
@@ -398,6 +419,7 @@ if __name__ == "__main__":
              test_config_errors_name_file_line_and_key, test_malformed_sip_gets_400_and_daemon_lives,
              test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing,
              test_tcp_frames_a_content_length_as_the_parser_reads_it,
+             test_tcp_message_past_the_size_limit_gets_513_and_the_connection_stays_in_step,
              test_a_number_inside_a_call_id_is_masked_in_the_log,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]

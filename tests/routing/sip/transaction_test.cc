@@ -421,7 +421,7 @@ TEST_CASE("a datagram whose head has no empty line after it, or ends CR LF LF, g
 
 TEST_CASE("a NUL or another control byte in the head gets 400 and opens nothing; HT is whitespace",
           "[sip][parser]") {
-  for (const std::string bad : {std::string("Subject: a\0b", 12), std::string("Subject: a\x01b"),
+  for (const std::string& bad : {std::string("Subject: a\0b", 12), std::string("Subject: a\x01b"),
                                 std::string("Subject: a\x7f"), std::string("Subject: a\x1b[31m")}) {
     const auto r = invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\n" + bad);
     CHECK(refused(r) == 400);
@@ -429,7 +429,7 @@ TEST_CASE("a NUL or another control byte in the head gets 400 and opens nothing;
   }
   CHECK(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\nSubject:\ta\tb").invite);
   // outside a quoted string a backslash escapes nothing, and an escaped backslash escapes nothing more
-  for (const std::string bad : {std::string("X-ASR-Text: abc\\") + '\0' + "def", std::string("X-ASR-Text: fire \\\x1b[31m"),
+  for (const std::string& bad : {std::string("X-ASR-Text: abc\\") + '\0' + "def", std::string("X-ASR-Text: fire \\\x1b[31m"),
                                 std::string("Subject: \"a\\\\") + '\0' + "b\""}) {
     CAPTURE(bad);
     CHECK(refused(invite_with("Max-Forwards: 70", "Max-Forwards: 70\r\n" + bad)) == 400);
@@ -486,4 +486,25 @@ TEST_CASE("an empty Call-ID is refused with 400 (RFC 3261 §25.1: callid = word)
 
 TEST_CASE("a Content-Length with many leading zeros is read as the TCP framer reads it", "[sip][parser]") {
   CHECK(invite_with("Content-Length: 0", "Content-Length: 0000000000000000000000000000000").invite);
+}
+
+TEST_CASE("a head too large to take: 513 for a request, its own 400 when broken first, nothing for ACK or a response",
+          "[sip][too_large]") {
+  Rig rig;
+  auto head = [](std::string m) {  // the head as it arrived, with the Content-Length of a body not read
+    const auto at = m.find("Content-Length: 0");
+    return m.replace(at, 17, "Content-Length: 200000");
+  };
+  auto r = rig.p.too_large(head(request("INVITE")), rig.peer);
+  CHECK(refused(r) == 513);
+  CHECK(r.send[0].bytes.find("SIP/2.0 513 Message Too Large\r\n") == 0);
+  CHECK(r.send[0].bytes.find("Call-ID: call-1@test\r\n") != std::string::npos);
+  CHECK(rig.table.size() == 0);  // no transaction, no ticket
+  std::string bad_via = head(request("OPTIONS"));
+  bad_via.replace(bad_via.find("SIP/2.0/UDP"), 11, "SIP/2.0/UDP;;");
+  CHECK(refused(rig.p.too_large(bad_via, rig.peer)) == 400);
+  CHECK(rig.p.too_large(head(request("ACK")), rig.peer).send.empty());
+  CHECK(rig.p.too_large("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 99999\r\n\r\n",
+                        rig.peer).send.empty());
+  CHECK(rig.p.stats.malformed == 4);
 }
