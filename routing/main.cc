@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
     m("assist_sip_shed_retransmissions_total", "retransmitted requests dropped under overload", "counter",
       s.shed_retransmissions);
     m("assist_sip_transactions", "INVITE server transactions held", "gauge", s.transactions);
+    m("assist_sip_tcp_connections", "SIP over TCP connections open", "gauge", s.tcp_connections);
     m("assist_calls_total", "calls routed", "counter", router.calls());
     m("assist_tickets_opened_total", "tickets opened or joined by calls", "counter", router.tickets_opened());
     m("assist_store_failures_total", "calls redirected without a ticket because the store failed", "counter",

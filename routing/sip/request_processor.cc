@@ -231,6 +231,8 @@ bool RequestProcessor::retransmission(const std::string& key, const SipMessage& 
   // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
   // client retransmits again, and our own Timer G retransmits the final response anyway.
   ++stats.retransmissions;
+  if (from.transport == Transport::tcp && tx->to.transport == Transport::tcp && from.connection != tx->to.connection)
+    tx->to.fallback = from.connection;  // kept for the decision and Timer G's sends too
   if (shed != Shed::none) {
     ++stats.shed_retransmissions;
     return true;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -189,6 +190,7 @@ struct Core : std::enable_shared_from_this<Core> {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;        // by listen index (null for udp)
   std::vector<std::uint16_t> ports;
   std::unordered_map<std::uint64_t, std::shared_ptr<TcpConnection>> connections;
+  std::atomic<std::size_t> open_connections{0};  // connections.size() for stats(), read from other threads
   std::uint64_t next_connection = 1;
   bool stopped = false;
   std::atomic<bool> is_bound{false};
@@ -251,6 +253,7 @@ void Core::stop() {
     if (a) a->close(ec);
   auto conns = std::move(connections);
   for (auto& [id, c] : conns) c->close();
+  open_connections.store(0, std::memory_order_relaxed);
   timer.cancel();
 }
 
@@ -343,6 +346,7 @@ void Core::accept(std::size_t i) {
         auto c = std::make_shared<TcpConnection>(std::move(s), id, self, self->strand);
         c->peer = Peer{remote.address(), remote.port(), Transport::tcp, id, i};
         self->connections.emplace(id, c);
+        self->open_connections.store(self->connections.size(), std::memory_order_relaxed);
         c->start();
       }
     } else {
@@ -448,6 +452,7 @@ void Core::send(std::vector<Outgoing>& out) {
       if (ec) continue;
     } else {
       auto it = connections.find(o.to.connection);
+      if (it == connections.end() && o.to.fallback) it = connections.find(o.to.fallback);
       if (it == connections.end()) continue;  // the connection is gone; the client retries
       it->second->send(std::move(o.bytes));
     }
@@ -615,7 +620,10 @@ void TcpConnection::close() {
   idle.cancel();
   sock.shutdown(tcp::socket::shutdown_both, ec);
   sock.close(ec);
-  if (auto c = core.lock()) c->connections.erase(id);
+  if (auto c = core.lock()) {
+    c->connections.erase(id);
+    c->open_connections.store(c->connections.size(), std::memory_order_relaxed);
+  }
 }
 
 struct SipServer::Impl {
@@ -649,6 +657,7 @@ SipStats SipServer::stats() const {
   std::lock_guard lock(impl_->core->mu);
   SipStats s = impl_->core->processor.stats;
   s.transactions = impl_->core->table.size();
+  s.tcp_connections = impl_->core->open_connections.load(std::memory_order_relaxed);
   return s;
 }
 

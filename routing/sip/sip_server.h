@@ -59,6 +59,7 @@ struct SipStats {
                 malformed = 0, refused_sources = 0, options = 0, cancels = 0, overload = 0,
                 rate_limited = 0, shed_retransmissions = 0;
   std::size_t transactions = 0;
+  std::size_t tcp_connections = 0;  ///< SIP over TCP connections open now
 };
 
 class SipServer {

@@ -319,6 +319,28 @@ def test_tcp_message_past_the_size_limit_gets_513_and_the_connection_stays_in_st
 
 
 @with_env
+def test_an_invite_asked_again_on_a_new_tcp_connection_gets_its_302_there(env):
+    """RFC 3261 §18.2.2: the response goes on the request's connection while it is open; a client whose
+    connection broke asks again on a new one and gets the same 302 (one ticket) there."""
+    a = Tcp(env.sip)
+    raw, cid = invite(env.sip, a.local, transport="TCP", text="想问一下低保申请", digits="3")
+    a.send(raw)
+    code, h, _ = a.recv()
+    assert code == 302, (code, h)
+    def open_connections():
+        text = urllib.request.urlopen(f"http://127.0.0.1:{env.http}/metrics", timeout=5).read().decode()
+        return int(re.search(r"^assist_sip_tcp_connections (\d+)$", text, re.M).group(1))
+    assert open_connections() == 1
+    a.s.close()
+    wait_until(lambda: open_connections() == 0, 5, "the daemon to see the first connection closed")
+    b = Tcp(env.sip)
+    b.send(raw)
+    code2, h2, _ = b.recv()
+    assert code2 == 302 and h1(h2, "x-assist-ticket") == h1(h, "x-assist-ticket"), (code2, h2)
+    assert h1(h2, "to") == h1(h, "to"), "the same response, its To tag too"
+
+
+@with_env
 def test_a_number_inside_a_call_id_is_masked_in_the_log(env):
     u = Udp(env.sip)
     raw, cid = invite(env.sip, u.local, text="想问一下低保申请", digits="3", call_id="13912345678-1700000000@pbx")
@@ -420,6 +442,7 @@ if __name__ == "__main__":
              test_lf_only_sip_gets_400_over_udp_and_tcp_and_opens_nothing,
              test_tcp_frames_a_content_length_as_the_parser_reads_it,
              test_tcp_message_past_the_size_limit_gets_513_and_the_connection_stays_in_step,
+             test_an_invite_asked_again_on_a_new_tcp_connection_gets_its_302_there,
              test_a_number_inside_a_call_id_is_masked_in_the_log,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]

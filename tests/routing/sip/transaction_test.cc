@@ -508,3 +508,29 @@ TEST_CASE("a head too large to take: 513 for a request, its own 400 when broken 
                         rig.peer).send.empty());
   CHECK(rig.p.stats.malformed == 4);
 }
+
+TEST_CASE("an INVITE asked again on another TCP connection names it as the fallback for every later send",
+          "[sip][transaction][tcp]") {
+  Rig rig;
+  std::string invite = request("INVITE");
+  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
+  const Peer first{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::tcp, 7, 0};
+  const Peer second{boost::asio::ip::make_address("127.0.0.1"), 40001, Transport::tcp, 9, 0};
+  auto r = rig.p.handle(invite, first, true, t0());
+  REQUIRE(r.invite);
+  // asked again before the decision: a 100 Trying, on the first connection while it is open, else the second
+  auto again = rig.p.handle(invite, second, true, t0());
+  REQUIRE(again.send.size() == 1);
+  CHECK(again.send[0].to.connection == 7);
+  CHECK(again.send[0].to.fallback == 9);
+  const auto out = rig.p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
+  REQUIRE(out.size() == 1);
+  CHECK(status_of(out[0].bytes) == 302);
+  CHECK(out[0].to.connection == 7);
+  CHECK(out[0].to.fallback == 9);
+  // the same connection asking again changes nothing
+  auto third = rig.p.handle(invite, first, true, t0());
+  REQUIRE(third.send.size() == 1);
+  CHECK(third.send[0].bytes == out[0].bytes);
+  CHECK(third.send[0].to.fallback == 9);
+}
