@@ -223,6 +223,8 @@ nlohmann::json to_api(const Ticket& t, Instant now) {
       {"escalation_level", t.escalation_level().empty() ? nlohmann::json(nullptr) : nlohmann::json(t.escalation_level())},
       {"escalation", {{"first_response", esc_json(t.first_response_esc)}, {"resolution", esc_json(t.resolution_esc)}}},
       {"call_count", t.call_count}, {"flags", t.flags}, {"updated_at", format_rfc3339(t.updated_at)},
+      {"raised_at", opt_time(t.raised_at)},
+      {"raised_from", t.raised_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.raised_from)},
       {"first_response_seconds_left", t.acknowledged_at || t.terminal() ? nlohmann::json(nullptr) : nlohmann::json(left(t.first_response_due))},
       {"resolution_seconds_left", t.terminal() ? nlohmann::json(nullptr) : nlohmann::json(left(t.resolution_due))}};
   // Issue 5: each clock with its due moment, what is left, how much of it is used, whether it is paused

@@ -262,7 +262,15 @@ TEST_CASE("tickets: an emergency joining a normal ticket raises its urgency and 
   CHECK(b.resolution_due == fire_at + 24h);
   CHECK(b.sla_rule == "urgency=critical first_response=15m resolution=24h");
   CHECK(has(b.flags, "urgency_raised"));
+  CHECK(a.queue == "sa_general");
+  CHECK(b.queue == "sa_critical");  // worked from the emergency's queue now
   CHECK(w.store->get(a.id)->urgency == "critical");  // stored, not only answered
+  CHECK(w.store->get(a.id)->queue == "sa_critical");
+  const auto api = to_api(b, w.clock.now());
+  CHECK(api["raised_at"] == format_rfc3339(fire_at));
+  CHECK(api["raised_from"] == "normal");
+  CHECK(to_api(a, w.clock.now())["raised_at"].is_null());
+  CHECK(to_api(a, w.clock.now())["raised_from"].is_null());
   // the joining call keeps its own words and labels in the history, numbers masked
   const auto joined = w.store->events(a.id).back();
   CHECK(joined["type"] == "call_joined");
