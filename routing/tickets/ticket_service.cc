@@ -252,7 +252,9 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
       spdlog::warn("call {}: its Call-ID already names a call from another number; opened as a call of its own",
                    mask_numbers_in_text(facts.call_id));
   }
-  if (!facts.caller.empty()) {
+  // 并单 joins calls of one matter: `not_social_assistance` names none (an unsure call the agent has yet to
+  // read, DESIGN "Unsure calls"), so two such calls are two tickets, never one that hides the second
+  if (!facts.caller.empty() && c.category != "not_social_assistance") {
     if (auto open = tx.open_for_caller(facts.caller, c.category)) {
       // 并单: a repeat call in the same category joins the caller's open ticket.
       Ticket t = *open;

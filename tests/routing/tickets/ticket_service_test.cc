@@ -230,6 +230,16 @@ TEST_CASE("tickets: repeat calls join the open ticket (并单) and the third fla
     CHECK(d.call_count == 1);
     CHECK(has(d.flags, "repeat_caller"));  // the fourth call of this caller within 24 h
   }
+  SECTION("unsure calls (not_social_assistance) are never joined: the label names no matter") {
+    const auto unsure = labels("not_social_assistance", "consult", "normal");
+    const Ticket x = w.service->open_for_call(facts("u1@pbx", "13400000000"), unsure, "sa_general");
+    const Ticket y = w.service->open_for_call(facts("u2@pbx", "13400000000"), unsure, "sa_general");
+    CHECK(y.id != x.id);
+    CHECK(y.call_count == 1);
+    // cancelling the first (not social assistance after all) leaves the second to be read
+    w.service->apply(x.id, {{"type", "cancel"}, {"by", "agent"}});
+    CHECK(w.store->get(y.id)->status == "open");
+  }
   SECTION("calls spread over more than 24 h do not flag") {
     World v;
     open_normal(v, "d1@pbx", "13500000000");
