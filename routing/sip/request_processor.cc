@@ -78,11 +78,19 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
     return h ? h->value : std::string_view{};
   };
   f.ivr_digits.assign(header(config_.headers.ivr_digits));
-  std::string_view asr = header(config_.headers.asr_text);
-  if (!percent_decode(asr, f.asr_text)) f.asr_text.assign(asr);
-  // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on:
-  // read as GB18030 (it was all U+FFFD, the call's words lost). UTF-8 with a byte lost stays UTF-8.
-  if (looks_like_gb18030(f.asr_text)) f.asr_text = gb18030_to_utf8(f.asr_text);
+  // The text may come in more than one header line (an engine that sends a segment a line): each is
+  // decoded on its own and they are joined in order with a space; none is dropped.
+  std::string piece;
+  for (const auto& h : req.headers) {
+    if (config_.headers.asr_text.empty() || !iequals(h.name, config_.headers.asr_text)) continue;
+    if (!percent_decode(h.value, piece)) piece.assign(h.value);
+    // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on:
+    // read as GB18030 (it was all U+FFFD, the call's words lost). UTF-8 with a byte lost stays UTF-8.
+    if (looks_like_gb18030(piece)) piece = gb18030_to_utf8(piece);
+    if (piece.empty()) continue;
+    if (!f.asr_text.empty()) f.asr_text += ' ';
+    f.asr_text += piece;
+  }
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
   // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal

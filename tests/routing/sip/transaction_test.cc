@@ -534,3 +534,12 @@ TEST_CASE("an INVITE asked again on another TCP connection names it as the fallb
   CHECK(third.send[0].bytes == out[0].bytes);
   CHECK(third.send[0].to.fallback == 9);
 }
+
+TEST_CASE("X-ASR-Text in more than one header line: each decoded, joined in order, none dropped", "[sip][parser]") {
+  // the second segment in GBK (家里断粮): each line is read as what it is
+  const auto r = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n",
+                             "X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\nx-asr-text: %BC%D2%C0%EF%B6%CF%C1%B8\r\n"
+                             "X-ASR-Text: \r\nX-ASR-Text: %E6%80%A5\r\n");
+  REQUIRE(r.invite);
+  CHECK(r.facts.asr_text == "低保 家里断粮 急");
+}
