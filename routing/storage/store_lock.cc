@@ -21,6 +21,9 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
   // beside the real file: a symlink (or another spelling of the path) to the store meets the same lock
   const auto real = std::filesystem::weakly_canonical(store_path, ec);
   const std::string path = (ec ? store_path : real.string()) + ".lock";
+  // a store with two names is refused before anything is created beside it (a lock file left behind by a
+  // start that was refused); checked again on the open file below, which no rename can dodge
+  refuse_linked_store(ec ? store_path : real.string(), -1);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) throw StoreError("cannot open the store's lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {

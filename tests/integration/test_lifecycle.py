@@ -211,6 +211,7 @@ def test_one_daemon_per_store_and_no_recompute_under_it():
         config3, _, _ = write_config(d3, free_port())
         p = subprocess.run([harness.DAEMON, "--config", config3], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and "names (hard links)" in p.stderr, (p.returncode, p.stderr)
+        assert not os.path.exists(os.path.join(d3, "assistline.db.lock")), "a refused start left a lock file"
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", os.path.join(d3, "assistline.db")],
                            capture_output=True, text=True)
         assert p.returncode == 2 and "names (hard links)" in p.stderr, p.stderr
