@@ -323,6 +323,17 @@ void normalize_stored_callers(SQLite::Database& db) {
   }
 }
 
+// Another program's SQLite database named as storage.path: tables, none of them ours. Refused before
+// anything is changed in it (configure() would switch it to WAL for good, migrate() add our tables).
+void refuse_foreign(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'), "
+                          "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
+  q.executeStep();
+  if (q.getColumn(0).getInt() > 0 && q.getColumn(1).getInt() == 0)
+    throw StoreError("an SQLite database of something else (tables, no tickets table): not a store; name a new "
+                     "file or a store in storage.path");
+}
+
 void migrate(SQLite::Database& db) {
   SQLite::Statement v(db, "PRAGMA user_version");
   v.executeStep();
@@ -368,6 +379,7 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
       if (!parent.empty()) std::filesystem::create_directories(parent);
     }
     write_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    refuse_foreign(*write_db_);
     configure(*write_db_);
     migrate(*write_db_);
     stmts_ = std::make_unique<StatementCache>(*write_db_);

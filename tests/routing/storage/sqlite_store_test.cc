@@ -376,3 +376,28 @@ TEST_CASE("store: version 4 keys a call by Call-ID and number; a version 3 store
   CHECK(check.execAndGet("SELECT COUNT(*) FROM calls").getInt() == 8);
   CHECK(check.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tickets_caller'").getInt() == 0);
 }
+
+TEST_CASE("store: another program's SQLite database is refused and left as it was", "[storage][foreign]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string path = (dir.path / "other.db").string();
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE contacts (name TEXT, phone TEXT); INSERT INTO contacts VALUES ('a', '1')");
+  }
+  const auto size = std::filesystem::file_size(path);
+  try {
+    SqliteTicketStore store(path);
+    FAIL("opened another program's database as a store");
+  } catch (const StoreError& e) {
+    CHECK(std::string(e.what()).find("no tickets table") != std::string::npos);
+    CHECK(std::string(e.what()).find(path) != std::string::npos);
+  }
+  SQLite::Database after(path, SQLite::OPEN_READONLY);
+  CHECK(after.execAndGet("PRAGMA journal_mode").getString() == "delete");  // not switched to WAL
+  CHECK(after.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").getInt() == 1);
+  CHECK(std::filesystem::file_size(path) == size);
+  // a new file and an empty database are stores to be
+  SqliteTicketStore fresh((dir.path / "new.db").string());
+  CHECK(fresh.schema_version() >= 1);
+}
