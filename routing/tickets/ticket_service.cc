@@ -886,10 +886,15 @@ HandOpening hand_opening_from_json(const nlohmann::json& body) {
                      "text");
   h.caller = text_field(body, "caller", 32);
   if (!h.caller.empty()) {
-    const auto digits = h.caller.substr(h.caller[0] == '+' ? 1 : 0);
-    if (digits.size() < 3 || digits.size() > 20 || digits.find_first_not_of("0123456789") != std::string::npos)
-      throw EventError(400, "bad_field", "caller must be a phone number: 3 to 20 digits, optionally after +", "caller");
-    h.caller = normalize_number(h.caller);  // as the call path keys it: "+8613800001234" is 13800001234's
+    // the forms the call path and GET /api/v1/calls take (+86 138-0000-1234, (0471) 691 2345), keyed as the
+    // call path keys them: "+8613800001234" is 13800001234's
+    const std::string given = h.caller;
+    h.caller = normalize_number(given);
+    if (h.caller.empty() || h.caller.size() > 20)
+      throw EventError(400, "bad_field",
+                       "caller must be a phone number: 3 to 20 digits, optionally after +, with spaces, -, . or "
+                       "brackets between",
+                       "caller");
   }
   h.region_code = text_field(body, "region_code", 12);
   check_division(h.region_code, "region_code", true);

@@ -174,6 +174,17 @@ TEST_CASE("hand: the body is checked field by field", "[tickets][hand]") {
   CHECK(ok.facts().asr_text == "低保停了");
   CHECK(ok.facts().language == "mn");
   CHECK(ok.note.find("13912345678") == std::string::npos);  // free text is masked
+  // the forms a PBX or an agent writes a number in, as the call path and GET /api/v1/calls take them
+  for (const auto& [given, keyed] : std::vector<std::pair<std::string, std::string>>{
+           {"+86 139-1234-5678", "13912345678"}, {"(0471) 691 2345", "04716912345"}, {"139.1234.5678", "13912345678"},
+           {"+86 471 691 2345", "04716912345"}}) {
+    INFO(given);
+    CHECK(hand_opening_from_json({{"channel", "phone"}, {"text", "低保"}, {"caller", given}}).caller == keyed);
+  }
+  for (const char* bad : {"12", "room1", "+", "1234567890123456789012"}) {
+    INFO(bad);
+    CHECK(refused(json({{"channel", "phone"}, {"text", "低保"}, {"caller", bad}}).dump().c_str()).field == "caller");
+  }
 }
 
 TEST_CASE("hand: the agent's labels lie over the classifier's; not social assistance opens nothing",
