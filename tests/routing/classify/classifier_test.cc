@@ -85,6 +85,14 @@ TEST_CASE("classify: a home burnt down and nowhere to live is urgent without a t
   CHECK(has_reason(c, "urgency=urgent"));
   // the fire alone, long past and housed again, stays as it was
   CHECK(builtin().classify_text("三年前家里着过火，现在想问一下临时救助的政策").urgency == "normal");
+  // the home itself gone (burnt down, collapsed, washed away) says the same without a word about where they stay
+  for (const char* gone : {"家里着火了房子烧没了", "房子烧光了", "雪灾房子塌了", "家里房子被大水冲塌了"}) {
+    INFO(gone);
+    CHECK(builtin().classify_text(gone).urgency == "urgent");
+  }
+  // long past, or not the home, it is not
+  CHECK(builtin().classify_text("去年房子烧没了，一直借住亲戚家，想申请低保").urgency == "normal");
+  CHECK(builtin().classify_text("村里的路被冲垮了，想问问谁管").urgency == "normal");
 }
 
 TEST_CASE("classify: reasons name the rule, cue and clause", "[classify]") {
