@@ -339,6 +339,11 @@ void migrate(SQLite::Database& db) {
   v.executeStep();
   int version = v.getColumn(0).getInt();
   v.reset();
+  // a store a later release has upgraded: this one does not know its tables and would misread or undo them
+  if (version > SqliteTicketStore::schema_version())
+    throw StoreError("the store's schema is version " + std::to_string(version) + ", newer than this release's " +
+                     std::to_string(SqliteTicketStore::schema_version()) +
+                     " (a later release upgraded it): run that release, or restore the backup taken before the upgrade");
   for (const auto& e : resources::under("schemas/sql/")) {
     const auto name = e.path.substr(std::string_view("schemas/sql/").size());
     const int n = std::atoi(std::string(name.substr(0, 3)).c_str());

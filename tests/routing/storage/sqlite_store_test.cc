@@ -401,3 +401,23 @@ TEST_CASE("store: another program's SQLite database is refused and left as it wa
   SqliteTicketStore fresh((dir.path / "new.db").string());
   CHECK(fresh.schema_version() >= 1);
 }
+
+TEST_CASE("store: a store a later release upgraded is refused, not misread (rolling back)", "[storage][schema]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path);
+  const std::string path = (dir.path / "s.db").string();
+  { SqliteTicketStore s(path); }
+  const int newer = SqliteTicketStore::schema_version() + 1;
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version = " + std::to_string(newer));
+  }
+  try {
+    SqliteTicketStore s(path);
+    FAIL("a newer store was opened");
+  } catch (const StoreError& e) {
+    CHECK(std::string(e.what()).find("version " + std::to_string(newer) + ", newer than this release's") !=
+          std::string::npos);
+  }
+  CHECK(SqliteTicketStore::file_schema_version(path) == newer);  // left as it was
+}
