@@ -570,7 +570,8 @@ void TcpConnection::frame() {
     if (total > c->config.max_message_bytes) {
       // RFC 3261 §21.5.14: answer 513 from the head; the body's bytes are dropped as they come, so the
       // connection (a proxy's, carrying other calls) stays open and in step
-      c->on_too_large(std::string_view(buf).substr(0, end + 4), peer);
+      if (c->limiter.allow(peer.address, c->clock.now())) c->on_too_large(std::string_view(buf).substr(0, end + 4), peer);
+      else c->count(&SipStats::rate_limited);
       if (buf.size() >= total) {
         buf.erase(0, total);
         continue;
