@@ -170,15 +170,24 @@ def test_killing_one_instance_mid_run_loses_no_call():
         seen = s.all_completed(p, stat, 150, "after killing one instance")
         missing = [c for c, tid, *_ in seen if not tid or tid.startswith("$")]
         assert not missing, f"{len(missing)} calls reached the queue without a ticket"
-        # the victim took calls before it died; the survivor every call after; each call one ticket
+        # the victim took calls before it died; the survivor every call after; every call has its ticket.
+        # A call in flight at the kill (its ticket committed, its 302 not yet sent: the ticket is written
+        # first, DESIGN "Storage") is passed on by Kamailio after its timeout and has one in each store; the
+        # queue got the survivor's. Only such calls may: a handful at 25 calls/s.
         import sqlite3
         con = sqlite3.connect(os.path.join(s.dir, "a0", "assistline.db"))
-        before = con.execute("SELECT count(*) FROM tickets").fetchone()[0]; con.close()
+        victim_calls = [c for (c,) in con.execute("SELECT call_id FROM tickets")]; con.close()
         st, body = s.daemons[1].api("GET", "/api/v1/tickets?limit=1000")
-        after = len(body["tickets"])
-        print(f"  tickets: killed instance {before}, survivor {after}")
-        assert before > 0, "the killed instance had taken no call: the kill proved nothing"
-        assert before + after == 150, f"{before} + {after} tickets for 150 calls"
+        survivor_calls = [t["call_id"] for t in body["tickets"]]
+        print(f"  tickets: killed instance {len(victim_calls)}, survivor {len(survivor_calls)}")
+        assert victim_calls, "the killed instance had taken no call: the kill proved nothing"
+        assert len(set(victim_calls)) == len(victim_calls) and len(set(survivor_calls)) == len(survivor_calls), \
+            "a call with two tickets in one store"
+        assert set(victim_calls) | set(survivor_calls) == {c for c, *_ in seen}, "a call with no ticket, or a stray one"
+        twice = set(victim_calls) & set(survivor_calls)
+        assert len(twice) <= 3, f"{len(twice)} calls have a ticket in both stores: more than were in flight"
+        queued = {c: tid for c, tid, *_ in seen}
+        assert all(queued[c].startswith("K1-") for c in twice), "a call in flight at the kill was queued with the dead one's ticket"
     finally:
         s.close()
 
