@@ -14,8 +14,44 @@ KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 CFG = os.path.join(ROOT, "ops", "kamailio", "kamailio.cfg")
 
 
+class TryingOnly:
+    """An instance frozen between its 100 Trying and its 302: it answers the dispatcher's OPTIONS 200 and
+    every INVITE (the retransmissions too) 100 Trying, and never anything more. A real assistlined sends its
+    100 only for an INVITE retransmitted while the ticket is being written (RFC 3261 §17.2.1) and its 302
+    milliseconds later, so one killed in that gap cannot be arranged on purpose; this peer holds the gap open."""
+    def __init__(self):
+        import socket, threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0)); self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.invites = set(); self.stop = False
+        self.thread = threading.Thread(target=self.serve, daemon=True); self.thread.start()
+
+    def serve(self):
+        while not self.stop:
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except OSError:
+                continue
+            head = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+            method = head[0].split(b" ", 1)[0]
+            keep = [l for l in head[1:] if l.split(b":", 1)[0].strip().lower() in
+                    (b"via", b"v", b"from", b"f", b"to", b"t", b"call-id", b"i", b"cseq")]
+            if method == b"OPTIONS":
+                status = b"200 OK"
+            elif method == b"INVITE":
+                status = b"100 Trying"
+                self.invites.update(l.split(b":", 1)[1].strip() for l in keep if l.lower().startswith((b"call-id", b"i:")))
+            else:
+                continue  # the CANCEL after tm gives up on it, an ACK: nothing, as a dead instance
+            self.sock.sendto(b"SIP/2.0 " + status + b"\r\n" + b"\r\n".join(keep) + b"\r\nContent-Length: 0\r\n\r\n", peer)
+
+    def close(self):
+        self.stop = True; self.thread.join(); self.sock.close()
+
+
 class Stack:
-    def __init__(self, instances=2):
+    def __init__(self, instances=2, also=()):
         if not os.path.exists(KAMAILIO):
             raise Skip("kamailio is not installed (scripts/setup installs Debian's kamailio)")
         if not shutil.which("sipp"):
@@ -45,8 +81,8 @@ class Stack:
             # Kamailio
             ds = os.path.join(self.dir, "assistline.list")
             with open(ds, "w") as f:
-                for d in self.daemons:
-                    f.write(f"1 sip:127.0.0.1:{d.sip} 0 0\n")
+                for port in list(also) + [d.sip for d in self.daemons]:
+                    f.write(f"1 sip:127.0.0.1:{port} 0 0\n")
             run_dir = os.path.join(self.dir, "kamailio"); os.makedirs(run_dir)
             self.kam_log = open(os.path.join(self.dir, "kamailio.log"), "w")
             self.kam = subprocess.Popen(
@@ -192,6 +228,29 @@ def test_killing_one_instance_mid_run_loses_no_call():
         s.close()
 
 
+def test_an_instance_gone_after_its_100_trying_loses_the_call_for_2_s_not_a_minute():
+    """tm waits fr_inv_timer (60 s) for a final answer once a branch has sent a 1xx: the config sets 2 s for
+    the assistlined branch (t_set_fr), so a call whose instance answered 100 Trying and then nothing goes to
+    the next instance within seconds and reaches the queue with its ticket; the queue branch keeps the
+    defaults (t_reset_fr)."""
+    frozen = TryingOnly()
+    s = None
+    try:
+        s = Stack(instances=1, also=[frozen.port])
+        t0 = time.time()
+        p, stat = s.callers(4, 10, timeout=30)
+        seen = s.all_completed(p, stat, 4, "with one instance silent after 100 Trying")
+        took = time.time() - t0
+        assert frozen.invites, "no call went to the silent instance: the test proved nothing"
+        for cid, tid, *_ in seen:
+            assert tid.startswith("K0-"), f"call {cid} reached the queue without the live instance's ticket: {tid}"
+        print(f"  {len(frozen.invites)} of 4 calls met the silent instance; all 4 done in {took:.1f} s")
+        assert took < 10, f"{took:.1f} s for 4 calls: the silent instance held them"
+    finally:
+        if s is not None: s.close()
+        frozen.close()
+
+
 def test_a_stalled_store_moves_calls_to_the_other_instance_and_loses_no_ticket():
     """One instance's store stalls mid-run (another process holds its SQLite write lock): its OPTIONS turn
     503, dispatcher moves calls to the other instance; every call completes; the calls the stalled instance
@@ -226,5 +285,6 @@ if __name__ == "__main__":
     only = sys.argv[1:]
     sys.exit(run([t for t in (test_calls_through_kamailio_reach_the_queue_with_the_ticket,
                      test_killing_one_instance_mid_run_loses_no_call,
+                     test_an_instance_gone_after_its_100_trying_loses_the_call_for_2_s_not_a_minute,
                      test_a_stalled_store_moves_calls_to_the_other_instance_and_loses_no_ticket)
          if not only or t.__name__ in only]))
