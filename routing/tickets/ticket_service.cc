@@ -266,7 +266,9 @@ void TicketService::open_in(WriteTx& tx, const CallFacts& facts, const Classific
         if (!one_of(f, t.flags)) t.flags.push_back(f);
       const std::string was = t.urgency;
       raise_urgency(t, c, now);
-      if (t.urgency != was) t.queue = queue;  // the raised case is worked from the call's (more urgent) queue
+      // the raised case is worked from the call's (more urgent) queue; a contact opened by hand has none, and
+      // the ticket keeps its own
+      if (t.urgency != was && !queue.empty()) t.queue = queue;
       t.updated_at = now;
       tx.put(t);
       tx.link_call(facts.call_id, t.id, facts.caller, now);

@@ -97,6 +97,21 @@ TEST_CASE("hand: the caller's open ticket in the same category is joined (并单
   CHECK(a.ticket.caller.empty());
 }
 
+TEST_CASE("hand: a more urgent contact raises the call's ticket and keeps its queue (a contact has none)",
+          "[tickets][hand]") {
+  World w;
+  const Ticket call = w.service->open_for_call(facts("q@pbx", "13911112222"),
+                                               labels("temporary_assistance", "consult", "normal"), "sa_general");
+  HandOpening h = labelled("walk_in", "13911112222");
+  h.urgency = "urgent";
+  const auto o = w.service->open_by_hand(h, hand_labels(h, std::nullopt, true));
+  REQUIRE(o.joined);
+  CHECK(o.ticket.id == call.id);
+  CHECK(o.ticket.urgency == "urgent");
+  CHECK(o.ticket.queue == "sa_general");  // was "": the ticket fell out of every queue
+  CHECK(w.store->get(call.id)->queue == "sa_general");
+}
+
 TEST_CASE("hand: a contact_id sent again opens nothing new", "[tickets][hand]") {
   World w;
   HandOpening h = labelled();
