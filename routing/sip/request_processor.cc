@@ -239,8 +239,13 @@ bool RequestProcessor::retransmission(const std::string& key, const SipMessage& 
   // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
   // client retransmits again, and our own Timer G retransmits the final response anyway.
   ++stats.retransmissions;
-  if (from.transport == Transport::tcp && tx->to.transport == Transport::tcp && from.connection != tx->to.connection)
-    tx->to.fallback = from.connection;  // kept for the decision and Timer G's sends too
+  // Asked again on another TCP connection: the client waits there (its first connection may be half-dead:
+  // a crashed peer, a NAT that dropped it), so the answer goes there, and to the first one if this one
+  // closes; kept for the decision and every later send
+  if (from.transport == Transport::tcp && tx->to.transport == Transport::tcp && from.connection != tx->to.connection) {
+    tx->to.fallback = tx->to.connection;
+    tx->to.connection = from.connection;
+  }
   if (shed != Shed::none) {
     ++stats.shed_retransmissions;
     return true;

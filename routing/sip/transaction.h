@@ -28,9 +28,9 @@ struct Destination {
   Transport transport = Transport::udp;
   boost::asio::ip::udp::endpoint udp;  ///< UDP only
   std::uint64_t connection = 0;        ///< TCP only
-  /// TCP only: the connection a retransmission of the request came on, when not `connection`. Used once
-  /// `connection` is closed: RFC 3261 §18.2.2 sends on the request's connection while it is open, and a
-  /// client whose connection broke asks again on a new one.
+  /// TCP only: when the request was asked again on another connection, the one it came on before; used
+  /// when `connection` (the newest) is closed. RFC 3261 §18.2.2 answers on the request's connection; a
+  /// client that asks again on a new one waits there, its first one perhaps half-dead.
   std::uint64_t fallback = 0;
   std::size_t listener = 0;            ///< UDP only: index of the local socket to send from
 };

@@ -509,7 +509,7 @@ TEST_CASE("a head too large to take: 513 for a request, its own 400 when broken 
   CHECK(rig.p.stats.malformed == 4);
 }
 
-TEST_CASE("an INVITE asked again on another TCP connection names it as the fallback for every later send",
+TEST_CASE("an INVITE asked again on another TCP connection is answered there, the first one kept as fallback",
           "[sip][transaction][tcp]") {
   Rig rig;
   std::string invite = request("INVITE");
@@ -518,20 +518,22 @@ TEST_CASE("an INVITE asked again on another TCP connection names it as the fallb
   const Peer second{boost::asio::ip::make_address("127.0.0.1"), 40001, Transport::tcp, 9, 0};
   auto r = rig.p.handle(invite, first, true, t0());
   REQUIRE(r.invite);
-  // asked again before the decision: a 100 Trying, on the first connection while it is open, else the second
+  // asked again before the decision: a 100 Trying on the connection the client now waits on
   auto again = rig.p.handle(invite, second, true, t0());
   REQUIRE(again.send.size() == 1);
-  CHECK(again.send[0].to.connection == 7);
-  CHECK(again.send[0].to.fallback == 9);
+  CHECK(status_of(again.send[0].bytes) == 100);
+  CHECK(again.send[0].to.connection == 9);
+  CHECK(again.send[0].to.fallback == 7);
   const auto out = rig.p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
   REQUIRE(out.size() == 1);
   CHECK(status_of(out[0].bytes) == 302);
-  CHECK(out[0].to.connection == 7);
-  CHECK(out[0].to.fallback == 9);
-  // the same connection asking again changes nothing
+  CHECK(out[0].to.connection == 9);
+  CHECK(out[0].to.fallback == 7);
+  // back on the first connection: answered there, the second kept as fallback, the same bytes
   auto third = rig.p.handle(invite, first, true, t0());
   REQUIRE(third.send.size() == 1);
   CHECK(third.send[0].bytes == out[0].bytes);
+  CHECK(third.send[0].to.connection == 7);
   CHECK(third.send[0].to.fallback == 9);
 }
 
