@@ -163,7 +163,20 @@ namespace {
 bool mobile(std::string_view d) { return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'; }
 }  // namespace
 
+namespace {
+std::string normalize_digits(std::string_view number);
+}  // namespace
+
 std::string normalize_number(std::string_view number) {
+  // fewer than 3 digits once +86 / 0086 / 86 and a trunk 0 are dealt with is no number either ("+860",
+  // "0086" had become "0" and every such caller one caller)
+  std::string n = normalize_digits(number);
+  if (n.size() < 3 || (n.starts_with("00") && n.size() < 5)) return "";  // 00 and another country's: 3 digits after
+  return n;
+}
+
+namespace {
+std::string normalize_digits(std::string_view number) {
   std::string d;
   bool plus = false;
   for (char c : number) {
@@ -188,5 +201,6 @@ std::string normalize_number(std::string_view number) {
   if (d.size() == 12 && d[0] == '0' && mobile(std::string_view(d).substr(1))) return d.substr(1);  // 0 before a mobile
   return d;
 }
+}  // namespace
 
 }  // namespace assist

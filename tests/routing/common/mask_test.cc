@@ -93,4 +93,10 @@ TEST_CASE("normalize_number: one number, one form; a name or a withheld number i
   for (const char* none : {"", "anonymous", "Anonymous", "unknown", "alice", "user1", "room1", "anonymous1",
                            "c8oqz84zk7z", "12", "+", "1+2"})
     CHECK(normalize_number(none).empty());
+  // fewer than 3 digits once the country code is gone is none either: they had all become one caller "0"
+  for (const char* none : {"+860", "0086", "+861", "008601", "+8601", "001", "+12"}) {
+    INFO(none);
+    CHECK(normalize_number(none).empty());
+  }
+  CHECK(normalize_number("00123") == "00123");
 }
