@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   try {
     owner = std::make_unique<assist::StoreOwnerLock>(config.storage_path);
     store = std::make_unique<assist::SqliteTicketStore>(config.storage_path);
+    owner->narrow_permissions();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "assistlined: " << e.what() << "\n";  // also where whoever started it looks

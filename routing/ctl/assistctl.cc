@@ -263,11 +263,8 @@ int main(int argc, char** argv) {
         struct stat links {};
         if (::stat(store_path.c_str(), &links) == 0 && links.st_nlink == 1) try {
           SQLite::Database other(store_path, SQLite::OPEN_READONLY);
-          SQLite::Statement q(other, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'), "
-                                     "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
-          q.executeStep();
-          if (q.getColumn(0).getInt() > 0 && q.getColumn(1).getInt() == 0) {
-            std::cerr << "assistctl: " << store_path << " is an SQLite database of something else (no tickets table), "
+          if (const auto why = assist::SqliteTicketStore::foreign_reason(other); !why.empty()) {
+            std::cerr << "assistctl: " << store_path << " is an SQLite database of something else (" << why << "), "
                       << "not a store (--store, or storage.path in the config)\n";
             return 2;
           }
@@ -303,6 +300,7 @@ int main(int argc, char** argv) {
         }
       }
       assist::SqliteTicketStore store(store_path);
+      if (owner) owner->narrow_permissions();
       auto policy = std::make_shared<const assist::SlaPolicy>(config.limits, calendar, config.business_hours);
       assist::Directory directory(config.directory);
       assist::EscalationEngine engine(store, clock, assist::EscalationLadder(config.ladder, config.warning_at), directory,

@@ -323,15 +323,19 @@ void normalize_stored_callers(SQLite::Database& db) {
   }
 }
 
-// Another program's SQLite database named as storage.path: tables, none of them ours. Refused before
-// anything is changed in it (configure() would switch it to WAL for good, migrate() add our tables).
-void refuse_foreign(SQLite::Database& db) {
-  SQLite::Statement q(db, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'), "
-                          "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
-  q.executeStep();
-  if (q.getColumn(0).getInt() > 0 && q.getColumn(1).getInt() == 0)
-    throw StoreError("an SQLite database of something else (tables, no tickets table): not a store; name a new "
-                     "file or a store in storage.path");
+// What is already in the file, checked before anything is changed in it (configure() would switch it to WAL
+// for good and migrate() add our tables): another program's SQLite database (tables, views or indexes, and
+// either no user_version, which every store has set since its first table, or no tickets table), or a store
+// a later release has upgraded.
+void refuse_what_is_not_ours(SQLite::Database& db) {
+  if (const auto why = SqliteTicketStore::foreign_reason(db); !why.empty())
+    throw StoreError("an SQLite database of something else (" + why + "): not a store; name a new file or a store "
+                     "in storage.path");
+  const int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version > SqliteTicketStore::schema_version())
+    throw StoreError("the store's schema is version " + std::to_string(version) + ", newer than this release's " +
+                     std::to_string(SqliteTicketStore::schema_version()) +
+                     " (a later release upgraded it): run that release, or restore the backup taken before the upgrade");
 }
 
 void migrate(SQLite::Database& db) {
@@ -339,11 +343,6 @@ void migrate(SQLite::Database& db) {
   v.executeStep();
   int version = v.getColumn(0).getInt();
   v.reset();
-  // a store a later release has upgraded: this one does not know its tables and would misread or undo them
-  if (version > SqliteTicketStore::schema_version())
-    throw StoreError("the store's schema is version " + std::to_string(version) + ", newer than this release's " +
-                     std::to_string(SqliteTicketStore::schema_version()) +
-                     " (a later release upgraded it): run that release, or restore the backup taken before the upgrade");
   for (const auto& e : resources::under("schemas/sql/")) {
     const auto name = e.path.substr(std::string_view("schemas/sql/").size());
     const int n = std::atoi(std::string(name.substr(0, 3)).c_str());
@@ -358,6 +357,17 @@ void migrate(SQLite::Database& db) {
 }
 
 }  // namespace
+
+std::string SqliteTicketStore::foreign_reason(SQLite::Database& db) {
+  const int version = db.execAndGet("PRAGMA user_version").getInt();
+  SQLite::Statement q(db, "SELECT (SELECT COUNT(*) FROM sqlite_master), "
+                          "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tickets')");
+  q.executeStep();
+  if (q.getColumn(0).getInt() == 0) return "";
+  if (q.getColumn(1).getInt() == 0) return "no tickets table";
+  if (version == 0) return "no schema version";
+  return "";
+}
 
 int SqliteTicketStore::schema_version() {
   int latest = 0;
@@ -384,7 +394,7 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
       if (!parent.empty()) std::filesystem::create_directories(parent);
     }
     write_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
-    refuse_foreign(*write_db_);
+    refuse_what_is_not_ours(*write_db_);
     configure(*write_db_);
     migrate(*write_db_);
     stmts_ = std::make_unique<StatementCache>(*write_db_);

@@ -27,6 +27,10 @@ class SqliteTicketStore final : public TicketStore {
   /// The schema version of the store at `path` (PRAGMA user_version, read without writing); 0 when the
   /// file does not exist or is empty. Throws StoreError when it cannot be read.
   static int file_schema_version(const std::string& path);
+  /// Why the database open as `db` is another program's and not a store, or "" when it is a store or
+  /// empty: schema entries (tables, views, indexes) with no tickets table, or with no schema version
+  /// (every store has set PRAGMA user_version since its first table). Reads only.
+  static std::string foreign_reason(SQLite::Database& db);
   /// Opens (creating the file and its folder when missing) and migrates. ":memory:" works for tests
   /// (then reads share the write connection). Throws StoreError naming the path.
   explicit SqliteTicketStore(const std::string& path);

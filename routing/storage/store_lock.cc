@@ -37,7 +37,7 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
   // The database file itself too: a hard link to the store is another path to the same file, with a lock
   // file of its own. flock(2) does not meet SQLite's fcntl(2) locks on Linux; this descriptor stays open
   // until the store is closed (closing it would drop this process's fcntl locks on the file). Created
-  // 0600, and narrowed to 0600 with its WAL files when found wider: the store holds numbers in full.
+  // 0600 (narrow_permissions() narrows one found wider, once it has opened as a store).
   const std::string db = ec ? store_path : real.string();
   db_fd_ = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (db_fd_ < 0) {
@@ -66,7 +66,12 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
                        "on this store (one per store)");
     throw StoreError("cannot lock " + db + ": " + std::strerror(err));
   }
-  for (const std::string& f : {db, db + "-wal", db + "-shm"}) {
+  db_ = db;
+}
+
+void StoreOwnerLock::narrow_permissions() const {
+  if (db_.empty()) return;
+  for (const std::string& f : {db_, db_ + "-wal", db_ + "-shm"}) {
     struct stat st {};
     if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(f.c_str(), 0600);
   }

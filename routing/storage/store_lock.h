@@ -16,14 +16,18 @@ class StoreOwnerLock {
  public:
   /// Takes the lock without waiting. Throws StoreError naming the lock file when another process holds
   /// it (a daemon on this store) or it cannot be opened. ":memory:" takes nothing. Creates the database
-  /// file 0600 when missing and narrows it and its WAL files to 0600 when wider.
+  /// file 0600 when missing.
   explicit StoreOwnerLock(const std::string& store_path);
   ~StoreOwnerLock();
+  /// Narrows the database and its WAL files to 0600 when wider (the store holds numbers in full). Called
+  /// once the file has opened as a store: another program's file that is refused keeps its mode.
+  void narrow_permissions() const;
   StoreOwnerLock(const StoreOwnerLock&) = delete;
   StoreOwnerLock& operator=(const StoreOwnerLock&) = delete;
 
  private:
   int fd_ = -1, db_fd_ = -1;
+  std::string db_;  // the database file's real path ("" for ":memory:")
 };
 
 }  // namespace assist

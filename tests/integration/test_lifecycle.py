@@ -165,14 +165,19 @@ def test_assistctl_deadline_and_recompute_with_a_calendar_folder():
             p = subprocess.run([CTL, "recompute", "--store", store], capture_output=True, text=True)
             assert p.returncode == 2 and "is not an SQLite database, not a store" in p.stderr, p.stderr
             assert open(store, "rb").read() == junk
+        # another program's, and one with a tickets table of its own shape (no schema version: not ours)
+        for sql in ("CREATE TABLE kept (a)", "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT)"):
+            os.unlink(store)
+            c = sqlite3.connect(store); c.execute(sql); c.commit(); c.close()
+            size = os.path.getsize(store)
+            for extra in (["--dry-run"], []):
+                p = subprocess.run([CTL, "recompute", *extra, "--store", store], capture_output=True, text=True)
+                assert p.returncode == 2 and "an SQLite database of something else" in p.stderr, (sql, p.stderr)
+                assert os.path.getsize(store) == size and not os.path.exists(store + "-wal"), sql
         os.unlink(store)
-        c = sqlite3.connect(store); c.execute("CREATE TABLE kept (a)"); c.commit(); c.close()  # another program's
-        for extra in (["--dry-run"], []):
-            p = subprocess.run([CTL, "recompute", *extra, "--store", store], capture_output=True, text=True)
-            assert p.returncode == 2 and "an SQLite database of something else" in p.stderr, p.stderr
-        os.unlink(store)
-        c = sqlite3.connect(store)  # a store at schema version 0: its first migration only
-        c.executescript(open(os.path.join(harness.ROOT, "schemas", "sql", "001_init.sql")).read()); c.commit(); c.close()
+        c = sqlite3.connect(store)  # a store at schema version 1, as the first release left it
+        c.executescript(open(os.path.join(harness.ROOT, "schemas", "sql", "001_init.sql")).read())
+        c.execute("PRAGMA user_version = 1"); c.commit(); c.close()
         size = os.path.getsize(store)
         # a dry run writes nothing, so it does not upgrade a store's schema either
         p = subprocess.run([CTL, "recompute", "--dry-run", "--store", store], capture_output=True, text=True)

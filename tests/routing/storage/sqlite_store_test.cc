@@ -400,6 +400,23 @@ TEST_CASE("store: another program's SQLite database is refused and left as it wa
   // a new file and an empty database are stores to be
   SqliteTicketStore fresh((dir.path / "new.db").string());
   CHECK(fresh.schema_version() >= 1);
+  // near misses: a tickets table of another shape (no schema version), views alone; refused, untouched
+  for (const char* sql : {"CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT)",
+                          "CREATE VIEW v AS SELECT 1 AS one"}) {
+    INFO(sql);
+    const std::string other = (dir.path / "near.db").string();
+    std::filesystem::remove(other);
+    {
+      SQLite::Database db(other, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      db.exec(sql);
+    }
+    const auto before = std::filesystem::file_size(other);
+    CHECK_THROWS_AS(SqliteTicketStore(other), StoreError);
+    SQLite::Database after_near(other, SQLite::OPEN_READONLY);
+    CHECK(after_near.execAndGet("PRAGMA journal_mode").getString() == "delete");
+    CHECK(after_near.execAndGet("SELECT COUNT(*) FROM sqlite_master").getInt() == 1);
+    CHECK(std::filesystem::file_size(other) == before);
+  }
 }
 
 TEST_CASE("store: a store a later release upgraded is refused, not misread (rolling back)", "[storage][schema]") {
@@ -410,6 +427,7 @@ TEST_CASE("store: a store a later release upgraded is refused, not misread (roll
   const int newer = SqliteTicketStore::schema_version() + 1;
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA journal_mode = DELETE");  // as a later release might keep it: it must stay so
     db.exec("PRAGMA user_version = " + std::to_string(newer));
   }
   try {
@@ -420,4 +438,6 @@ TEST_CASE("store: a store a later release upgraded is refused, not misread (roll
           std::string::npos);
   }
   CHECK(SqliteTicketStore::file_schema_version(path) == newer);  // left as it was
+  SQLite::Database after(path, SQLite::OPEN_READONLY);
+  CHECK(after.execAndGet("PRAGMA journal_mode").getString() == "delete");
 }
