@@ -38,11 +38,19 @@ bool free_text_key(std::string_view key) {
   return false;
 }
 
-// A control character other than tab and line breaks (NUL, ESC, DEL...): text a person typed has none, and
-// a NUL would cut the text short in a log line or a message.
+// A control character other than tab and line breaks: C0 (NUL, ESC...), DEL, C1 (U+0080-U+009F: an 8-bit
+// CSI is a terminal escape, U+0085 a line break of its own), and the bidi embeddings, overrides and isolates
+// (U+202A-U+202E, U+2066-U+2069) that make a note read in another order than it was written. Text a person
+// typed has none; a NUL would cut it short in a log line or a message.
 bool has_control(std::string_view v) {
-  for (const unsigned char c : v)
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
+    const auto next = [&](std::size_t k) { return i + k < v.size() ? static_cast<unsigned char>(v[i + k]) : 0; };
+    if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) return true;
+    if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xAA && next(2) <= 0xAE) return true;
+    if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9) return true;
+  }
   return false;
 }
 
@@ -64,6 +72,10 @@ std::string label_field(const nlohmann::json& ev, const char* key, const std::ve
 
 // The fields each event type reads besides type, by, note and child_alone (DESIGN "HTTP API"). Anything
 // else is refused by name: a misspelt field ("reson") would otherwise be dropped without a word.
+// Every resolution standard's fields (resolution_standard): what `resolve` may carry.
+const std::vector<std::string> kStandardFields = {"given",  "fund",     "approved_by",  "outcome",        "finding",
+                                                  "caller_told", "answer", "accepted", "visit_booked", "time_limit_told"};
+
 const std::vector<std::string>& event_fields(const std::string& type) {
   static const std::vector<std::string> none;
   static const std::map<std::string, std::vector<std::string>, std::less<>> fields = {
@@ -76,8 +88,11 @@ const std::vector<std::string>& event_fields(const std::string& type) {
       {"case_by_case", {"reason", "decision"}},
       {"transfer_emergency", {"to", "taken_by", "at"}},
       // the standard's fields go in `resolution`, or beside it as the older form had them
-      {"resolve", {"resolution", "result", "given", "fund", "approved_by", "outcome", "finding", "caller_told",
-                   "answer", "accepted", "visit_booked", "time_limit_told"}},
+      {"resolve", [] {
+         std::vector<std::string> f = {"resolution", "result"};
+         f.insert(f.end(), kStandardFields.begin(), kStandardFields.end());
+         return f;
+       }()},
       {"close", {"revisit"}}};
   const auto it = fields.find(type);
   return it == fields.end() ? none : it->second;
@@ -421,9 +436,7 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
   }
   check_fields(ev, event_fields(type), "", true);
   if (type == "resolve" && ev.contains("resolution") && ev["resolution"].is_object())
-    check_fields(ev["resolution"], {"given", "fund", "approved_by", "outcome", "finding", "caller_told", "answer",
-                                    "accepted", "visit_booked", "time_limit_told"},
-                 "resolution.", false);
+    check_fields(ev["resolution"], kStandardFields, "resolution.", false);
   if (type == "close" && ev.contains("revisit") && ev["revisit"].is_object())
     check_fields(ev["revisit"], {"reached", "satisfied"}, "revisit.", false);
   const std::string by = text_field(ev, "by", 200);
@@ -651,7 +664,23 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       if (!t.acknowledged_at)
         throw EventError(409, "not_acknowledged", "the office must sign the ticket off before resolving it", "type", allowed);
       const auto standard = resolution_standard(t);
-      const nlohmann::json& src = ev.contains("resolution") && ev["resolution"].is_object() ? ev["resolution"] : ev;
+      if (ev.contains("resolution") && !ev["resolution"].is_object())
+        throw EventError(400, "bad_field", "resolution must be an object of what the standard asks for: " + standard.text,
+                         "resolution");
+      const nlohmann::json& src = ev.contains("resolution") ? ev["resolution"] : ev;
+      // a field of another standard (an answer on an emergency's ticket) would be dropped without a word; one
+      // beside a resolution object too: they go in one place
+      for (const auto& f : kStandardFields) {
+        const bool named = std::find(standard.fields.begin(), standard.fields.end(), f) != standard.fields.end();
+        const std::string where = &src == &ev ? f : "resolution." + f;
+        if (src.contains(f) && !named)
+          throw EventError(400, "unknown_field",
+                           "'" + where + "' is not asked for here: this ticket's resolution standard asks for " +
+                               standard.text,
+                           where);
+        if (&src != &ev && ev.contains(f))
+          throw EventError(400, "unknown_field", "'" + f + "' is given beside a resolution object: put it inside", f);
+      }
       nlohmann::json res = {{"standard", standard.id}};
       for (const auto& f : standard.fields) {
         const bool must_be_true = f == "accepted" || f == "caller_told" || f == "time_limit_told";
@@ -886,11 +915,31 @@ HandOpening hand_opening_from_json(const nlohmann::json& body) {
                      "text is required unless category, request_type and urgency are all given (it is classified "
                      "for the labels left out)",
                      "text");
-  h.caller = text_field(body, "caller", 32);
+  h.caller = text_field(body, "caller", 96);
   if (!h.caller.empty()) {
-    // the forms the call path and GET /api/v1/calls take (+86 138-0000-1234, (0471) 691 2345), keyed as the
-    // call path keys them: "+8613800001234" is 13800001234's
-    const std::string given = h.caller;
+    // the forms the call path and GET /api/v1/calls take (+86 138-0000-1234, (0471) 691 2345), as a Chinese
+    // input method types them too (full-width digits, brackets, dash, space), keyed as the call path keys
+    // them: "+8613800001234" is 13800001234's
+    std::string given;
+    for (std::size_t i = 0; i < h.caller.size(); ++i) {
+      const auto c = static_cast<unsigned char>(h.caller[i]);
+      const auto c1 = i + 1 < h.caller.size() ? static_cast<unsigned char>(h.caller[i + 1]) : 0;
+      const auto c2 = i + 2 < h.caller.size() ? static_cast<unsigned char>(h.caller[i + 2]) : 0;
+      if (c == 0xEF && (c1 == 0xBC || c1 == 0xBD) && c2 >= 0x80 && c2 <= 0xBF) {  // U+FF01-U+FF7F: ASCII's form
+        const int code = 0xFF00 + ((c1 & 0x03) << 6) + (c2 & 0x3F) - 0xFEE0;
+        if (code >= 0x21 && code <= 0x7E) {
+          given += static_cast<char>(code);
+          i += 2;
+          continue;
+        }
+      }
+      if (c == 0xE3 && c1 == 0x80 && c2 == 0x80) {  // U+3000 ideographic space
+        given += ' ';
+        i += 2;
+        continue;
+      }
+      given += static_cast<char>(c);
+    }
     h.caller = normalize_number(given);
     if (h.caller.empty() || h.caller.size() > 20)
       throw EventError(400, "bad_field",

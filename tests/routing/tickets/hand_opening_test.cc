@@ -192,7 +192,9 @@ TEST_CASE("hand: the body is checked field by field", "[tickets][hand]") {
   // the forms a PBX or an agent writes a number in, as the call path and GET /api/v1/calls take them
   for (const auto& [given, keyed] : std::vector<std::pair<std::string, std::string>>{
            {"+86 139-1234-5678", "13912345678"}, {"(0471) 691 2345", "04716912345"}, {"139.1234.5678", "13912345678"},
-           {"+86 471 691 2345", "04716912345"}}) {
+           {"+86 471 691 2345", "04716912345"},
+           {"１３９１２３４５６７８", "13912345678"},  // full-width, as a Chinese input method types it
+           {"（０４７１）６９１　２３４５", "04716912345"}, {"１３９－１２３４－５６７８", "13912345678"}}) {
     INFO(given);
     CHECK(hand_opening_from_json({{"channel", "phone"}, {"text", "低保"}, {"caller", given}}).caller == keyed);
   }

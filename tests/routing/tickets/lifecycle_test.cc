@@ -249,6 +249,19 @@ TEST_CASE("lifecycle: resolve asks for what the resolution standard names", "[ti
       ev(w, t.id, {{"type", "resolve"}, {"resolution", {{"given", "临时救助金2000元、棉被两床"}, {"fund", "乡镇临时救助备用金"}}}});
     });
     CHECK(e.field == "resolution.approved_by");
+    // another standard's field, a field beside the object, or the object as text: refused, not dropped
+    e = event_error([&] { ev(w, t.id, {{"type", "resolve"}, {"resolution", {{"answer", "已答复"}}}}); });
+    CHECK(e.code == "unknown_field");
+    CHECK(e.field == "resolution.answer");
+    e = event_error([&] {
+      ev(w, t.id, {{"type", "resolve"}, {"given", "棉被"},
+                   {"resolution", {{"given", "x"}, {"fund", "y"}, {"approved_by", "z"}}}});
+    });
+    CHECK(e.code == "unknown_field");
+    CHECK(e.field == "given");
+    e = event_error([&] { ev(w, t.id, {{"type", "resolve"}, {"resolution", "已救助"}}); });
+    CHECK(e.code == "bad_field");
+    CHECK(e.field == "resolution");
     const Ticket r = ev(w, t.id, {{"type", "resolve"},
                                   {"resolution",
                                    {{"given", "临时救助金2000元、棉被两床，已电话13812345678告知"},
@@ -484,13 +497,18 @@ TEST_CASE("lifecycle: a misspelt or foreign field and a control character are re
     CHECK(e.code == "unknown_field");
     CHECK(e.field == c.field);
   }
-  for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[31m"), std::string("x\x7f")}) {
+  // C0, DEL, C1 (U+009B CSI, U+0085 NEL) and bidi overrides and isolates (U+202E, U+2066)
+  for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[31m"), std::string("x\x7f"),
+                                 std::string("a\xC2\x9B" "31m"), std::string("a\xC2\x85" "b"),
+                                 std::string("\xE2\x80\xAE" "cba"), std::string("\xE2\x81\xA6" "x")}) {
+    CAPTURE(bad);
     const auto e = event_error([&] { ev(w, t.id, {{"type", "note"}, {"note", bad}}); });
     CHECK(e.code == "bad_field");
     CHECK(e.field == "note");
   }
   // tab and line breaks are text; the fields each event names are taken
-  ev(w, t.id, {{"type", "note"}, {"note", "第一行\n第二行\t完"}});
+  ev(w, t.id, {{"type", "note"}, {"note", "第一行\n第二行\t完"}});  // and characters near the refused ones: 。 — “ ”
+  ev(w, t.id, {{"type", "note"}, {"note", "已联系。——“好的” ©"}});
   ev(w, t.id, {{"type", "contact_attempt"}, {"reached", true}, {"child_alone", false}});
-  CHECK(w.store->events(t.id).size() == before + 2);
+  CHECK(w.store->events(t.id).size() == before + 3);
 }
