@@ -45,6 +45,18 @@ inline void encode(char32_t cp, std::string& out) {
   }
 }
 
+/// True when `s` ends in the first bytes of a UTF-8 sequence whose last bytes are missing (a lead byte and
+/// fewer continuation bytes than it announces): a text cut inside a character.
+inline bool cut_at_end(std::string_view s) {
+  for (size_t back = 1; back <= 3 && back <= s.size(); ++back) {
+    const auto b = static_cast<unsigned char>(s[s.size() - back]);
+    if ((b & 0xC0) == 0x80) continue;  // a continuation byte: look further back for its lead
+    const size_t len = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
+    return len > back;
+  }
+  return false;
+}
+
 /// `s` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD (an ASR cut at a byte
 /// limit, a Call-ID from a broken client): stored text is always valid UTF-8.
 inline std::string valid_or_replaced(std::string_view s) {

@@ -78,19 +78,29 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
     return h ? h->value : std::string_view{};
   };
   f.ivr_digits.assign(header(config_.headers.ivr_digits));
-  // The text may come in more than one header line (an engine that sends a segment a line): each is
-  // decoded on its own and they are joined in order with a space; none is dropped.
-  std::string piece;
+  // The text may come in more than one header line (an engine that sends a segment a line): the lines are
+  // joined in order with a space, none dropped; a line that goes on with the UTF-8 character the line before
+  // cut is joined to it without one. Each segment is then read on its own: an ASR engine set to GBK /
+  // GB18030 sends text that is not UTF-8 from its first Chinese character on, read as GB18030 (it was all
+  // U+FFFD, the call's words lost); UTF-8 with a byte lost stays UTF-8.
+  std::string segment, piece;
+  auto flush = [&] {
+    if (looks_like_gb18030(segment)) segment = gb18030_to_utf8(segment);
+    if (segment.empty()) return;
+    if (!f.asr_text.empty()) f.asr_text += ' ';
+    f.asr_text += segment;
+    segment.clear();
+  };
   for (const auto& h : req.headers) {
     if (config_.headers.asr_text.empty() || !iequals(h.name, config_.headers.asr_text)) continue;
     if (!percent_decode(h.value, piece)) piece.assign(h.value);
-    // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on:
-    // read as GB18030 (it was all U+FFFD, the call's words lost). UTF-8 with a byte lost stays UTF-8.
-    if (looks_like_gb18030(piece)) piece = gb18030_to_utf8(piece);
     if (piece.empty()) continue;
-    if (!f.asr_text.empty()) f.asr_text += ' ';
-    f.asr_text += piece;
+    const bool goes_on = !segment.empty() && utf8::cut_at_end(segment) &&
+                         (static_cast<unsigned char>(piece[0]) & 0xC0) == 0x80;
+    if (!goes_on) flush();
+    segment += piece;
   }
+  flush();
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
   // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal

@@ -2,6 +2,7 @@
 // retransmission / ACK / CANCEL behaviour. No sockets, no sleeping.
 #include <catch2/catch.hpp>
 
+#include "routing/classify/utf8.h"
 #include "routing/sip/request_processor.h"
 #include "routing/sip/transaction.h"
 
@@ -544,4 +545,25 @@ TEST_CASE("X-ASR-Text in more than one header line: each decoded, joined in orde
                              "X-ASR-Text: \r\nX-ASR-Text: %E6%80%A5\r\n");
   REQUIRE(r.invite);
   CHECK(r.facts.asr_text == "低保 家里断粮 急");
+  // a line that goes on with the character the line before cut (低 = E4 BD 8E) is joined to it as it was
+  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+           {"%E4%BD", "%8E%E4%BF%9D%E6%80%8E%E4%B9%88%E7%94%B3%E8%AF%B7"},
+           {"%E4%BD%8E%E4", "%BF%9D%E6%80%8E%E4%B9%88%E7%94%B3%E8%AF%B7"},
+           {"%E4", "%BD%8E%E4%BF%9D%E6%80%8E%E4%B9%88%E7%94%B3%E8%AF%B7"}}) {
+    INFO(first);
+    const auto split = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n",
+                                   "X-ASR-Text: " + first + "\r\nX-ASR-Text: " + second + "\r\n");
+    REQUIRE(split.invite);
+    CHECK(split.facts.asr_text == "低保怎么申请");
+  }
+}
+
+TEST_CASE("utf8::cut_at_end: a text that ends inside a character", "[classify][utf8]") {
+  CHECK(assist::utf8::cut_at_end("\xE4\xBD"));
+  CHECK(assist::utf8::cut_at_end("a\xE4"));
+  CHECK(assist::utf8::cut_at_end("\xF0\x9F\x98"));
+  CHECK_FALSE(assist::utf8::cut_at_end("\xE4\xBD\x8E"));
+  CHECK_FALSE(assist::utf8::cut_at_end("abc"));
+  CHECK_FALSE(assist::utf8::cut_at_end(""));
+  CHECK_FALSE(assist::utf8::cut_at_end("\x8E"));  // a stray continuation byte is not a cut
 }
