@@ -178,6 +178,8 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
         const Destination dest = response_destination(msg, from);
         if (auto* tx = table_.create(std::move(key), dest, from.transport == Transport::tcp, now)) {
           tx->to_tag = make_tag();
+          tx->call_id.assign(msg.call_id);
+          tx->source = from.address;
           std::string bytes = respond(msg, from, 420, {}, tx->to_tag, false, 0, &extra);
           table_.complete(*tx, bytes, now);
           r.send.push_back(Outgoing{dest, std::move(bytes)});
@@ -232,6 +234,8 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool t
     return;
   }
   tx->to_tag = make_tag();
+  tx->call_id.assign(msg.call_id);
+  tx->source = from.address;
   ResponseParts parts;
   parts.to_tag = tx->to_tag;
   std::string received;
@@ -249,11 +253,13 @@ bool RequestProcessor::retransmission(const std::string& key, const SipMessage& 
   // response again, Confirmed -> absorbed. Under overload it is the first thing dropped: the
   // client retransmits again, and our own Timer G retransmits the final response anyway.
   ++stats.retransmissions;
-  // Asked again on another TCP connection: the client waits there (its first connection may be half-dead:
-  // a crashed peer, a NAT that dropped it), so the answer goes there, and to the first one if this one
-  // closes; kept for the decision and every later send
-  if (from.transport == Transport::tcp && tx->to.transport == Transport::tcp && from.connection != tx->to.connection) {
-    tx->to.fallback = tx->to.connection;
+  // Asked again on another TCP connection by the same client (the same source address and Call-ID): it
+  // waits there (its first connection may be half-dead: a crashed peer, a NAT that dropped it), so the answer
+  // goes there, and to the connection the request first came on if this one closes; kept for the decision
+  // and every later send. Another client reusing the branch gets nothing of this call's.
+  if (from.transport == Transport::tcp && tx->to.transport == Transport::tcp && from.connection != tx->to.connection &&
+      from.address == tx->source && msg.call_id == tx->call_id) {
+    if (tx->to.fallback == 0) tx->to.fallback = tx->to.connection;  // the first connection stays the fallback
     tx->to.connection = from.connection;
   }
   if (shed != Shed::none) {

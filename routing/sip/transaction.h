@@ -28,7 +28,7 @@ struct Destination {
   Transport transport = Transport::udp;
   boost::asio::ip::udp::endpoint udp;  ///< UDP only
   std::uint64_t connection = 0;        ///< TCP only
-  /// TCP only: when the request was asked again on another connection, the one it came on before; used
+  /// TCP only: when the client asked again on another connection, the one the request first came on; used
   /// when `connection` (the newest) is closed. RFC 3261 §18.2.2 answers on the request's connection; a
   /// client that asks again on a new one waits there, its first one perhaps half-dead.
   std::uint64_t fallback = 0;
@@ -59,6 +59,11 @@ struct InviteServerTransaction {
   Destination to;
   bool reliable = false;      ///< TCP: no retransmissions, Timer I = 0
   std::string to_tag;         ///< the tag our final response puts in To (stable per transaction)
+  /// TCP: the request's Call-ID and source address. A request asked again on another connection takes the
+  /// answer there only when both are the same: a branch reused by another client (or another call) must
+  /// not draw this caller's 302.
+  std::string call_id;
+  boost::asio::ip::address source;
   std::string response;       ///< the final response bytes (Completed and later)
   std::string provisional;    ///< the last provisional response (100 Trying), if any
   Millis interval{0};         ///< Timer G's current interval

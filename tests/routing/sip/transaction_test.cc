@@ -530,12 +530,38 @@ TEST_CASE("an INVITE asked again on another TCP connection is answered there, th
   CHECK(status_of(out[0].bytes) == 302);
   CHECK(out[0].to.connection == 9);
   CHECK(out[0].to.fallback == 7);
-  // back on the first connection: answered there, the second kept as fallback, the same bytes
-  auto third = rig.p.handle(invite, first, true, t0());
+  // a third connection: answered there; the first connection stays the fallback
+  const Peer third_conn{boost::asio::ip::make_address("127.0.0.1"), 40002, Transport::tcp, 11, 0};
+  auto third = rig.p.handle(invite, third_conn, true, t0());
   REQUIRE(third.send.size() == 1);
   CHECK(third.send[0].bytes == out[0].bytes);
-  CHECK(third.send[0].to.connection == 7);
-  CHECK(third.send[0].to.fallback == 9);
+  CHECK(third.send[0].to.connection == 11);
+  CHECK(third.send[0].to.fallback == 7);
+}
+
+TEST_CASE("a branch reused from another address or by another call draws nothing of this call's over TCP",
+          "[sip][transaction][tcp]") {
+  Rig rig;
+  std::string invite = request("INVITE");
+  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
+  const Peer a{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::tcp, 7, 0};
+  auto r = rig.p.handle(invite, a, true, t0());
+  REQUIRE(r.invite);
+  const auto out = rig.p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
+  REQUIRE(out.size() == 1);
+  // another host with the same branch and sent-by: the answer stays on A's connection
+  const Peer b{boost::asio::ip::make_address("127.0.0.2"), 40000, Transport::tcp, 9, 0};
+  auto from_b = rig.p.handle(invite, b, true, t0());
+  REQUIRE(from_b.send.size() == 1);
+  CHECK(from_b.send[0].to.connection == 7);
+  CHECK(from_b.send[0].to.fallback == 0);
+  // the same host, another call (another Call-ID) on the same branch: likewise
+  std::string other = invite;
+  other.replace(other.find("Call-ID: call-1@test"), 20, "Call-ID: call-2@test");
+  const Peer c{boost::asio::ip::make_address("127.0.0.1"), 40003, Transport::tcp, 13, 0};
+  auto from_c = rig.p.handle(other, c, true, t0());
+  REQUIRE(from_c.send.size() == 1);
+  CHECK(from_c.send[0].to.connection == 7);
 }
 
 TEST_CASE("X-ASR-Text in more than one header line: each decoded, joined in order, none dropped", "[sip][parser]") {
