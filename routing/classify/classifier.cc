@@ -93,6 +93,7 @@ struct Classifier::Impl {
   std::vector<Rule> rules;
   Scores priors{};
   double confidence_scale = 1.0;
+  double critical_at = 0;  // scoring.critical_at; 0: the heaviest urgency wins
   double min_confidence = 0.6;
   std::string social_menu = "3", emergency = "3*1", mongolian_prefix = "9";
 
@@ -266,6 +267,7 @@ std::shared_ptr<const Classifier> Classifier::from_yaml(std::string_view yaml, s
     if (ids_of(d).size() > kMaxLabels) throw std::logic_error("classify: kMaxLabels is smaller than the taxonomy");
   const auto& sc = v.at("scoring");
   impl->confidence_scale = sc.at("confidence_scale").get<double>();
+  impl->critical_at = sc.value("critical_at", 0.0);
   for (const auto& [dim, table] : sc.at("priors").items()) {
     const int d = dim == "category" ? 0 : dim == "request_type" ? 1 : 2;
     for (const auto& [label, w] : table.items()) {
@@ -441,6 +443,9 @@ Classification Classifier::Impl::run(std::string_view raw, std::string_view ivr,
     best[static_cast<size_t>(d)] =
         static_cast<int>(std::max_element(s.begin(), s.begin() + nlabels[static_cast<size_t>(d)]) - s.begin());
   }
+  // The taxonomy's 'tonight' test comes first: critical evidence of full weight decides, however much urgent
+  // evidence adds up beside it (a home lost, nothing saved, a first-aid request: still the person trapped)
+  if (critical_at > 0 && score[2][0] >= critical_at) best[2] = 0;
   // Safety: a critical or urgent call with any social-assistance evidence never goes to the general queue.
   const int general = static_cast<int>(category_ids().size()) - 1;  // not_social_assistance, last
   bool safety = false;

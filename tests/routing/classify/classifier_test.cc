@@ -98,11 +98,29 @@ TEST_CASE("classify: a home burnt down and nowhere to live is urgent without a t
   // a night without shelter in the cold still outweighs it
   CHECK(builtin().classify_text("昨晚房子倒了").urgency == "urgent");
   CHECK(builtin().classify_text("今天房子烧没了，今晚没地方住，外面零下二十度").urgency == "critical");
+  // and a critical cue decides however much urgent evidence adds up beside it (scoring.critical_at): the
+  // home lost, nothing saved, a first-aid request, the storm going on; still someone trapped or freezing
+  for (const char* trapped : {"房子被雪压塌了，我们被困在里面", "房子烧没了，啥也没抢出来，孩子冻得直哭",
+                              "昨晚房子烧没了，啥也没抢出来，孩子冻得直哭", "房子烧没了，能不能先给点救助，孩子冻得直哭",
+                              "家烧没了，啥也没抢出来，暖气停了，老人冻得受不了", "房子被雪压塌了，持续暴雪，我爸被困"}) {
+    INFO(trapped);
+    CHECK(builtin().classify_text(trapped).urgency == "critical");
+  }
+  for (const char* gone : {"房子让火烧没了", "房子叫大水冲走了", "房子烧塌了", "房子被冲毁了", "地震房子震塌了",
+                           "蒙古包被雪压塌了", "房子被大风刮倒了", "住了二十年的老房子被大水冲垮了"}) {
+    INFO(gone);
+    const auto c = builtin().classify_text(gone);
+    CHECK(c.urgency == "urgent");
+    CHECK(c.category != "not_social_assistance");
+  }
   // long past, only part of it, someone else's, or not a home at all: not
   for (const char* not_now : {"去年房子烧没了，一直借住亲戚家，想申请低保", "2019年房子被冲垮了", "村里的路被冲垮了，想问问谁管",
                               "路被冲塌了，出不去", "桥被冲塌了", "烟都烧光了，想戒烟", "钱都烧光了", "家里的柴火烧光了",
                               "房子塌了一角，问问维修基金", "新闻上说别的村房子塌了，我想问问捐款渠道",
-                              "我想举报村干部，他家房子塌了还领危房补助"}) {
+                              "我想举报村干部，他家房子塌了还领危房补助", "我妈家房子被淹了，她想问问能报多少",
+                              "我们村张三家房子烧没了，他想问问救助", "我担心房子倒了，想申请加固", "房子倒了的话保险能赔吗",
+                              "以前房子烧没了，现在日子好了，想问问低保退出", "房子倒了以后重建的补助什么时候发",
+                              "2019年房子烧没了，到现在还住在亲戚家，想申请公租房"}) {
     INFO(not_now);
     CHECK(builtin().classify_text(not_now).urgency == "normal");
   }
