@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
     store = std::make_unique<assist::SqliteTicketStore>(config.storage_path);
     owner->narrow_permissions();
   } catch (const std::exception& e) {
+    if (owner) owner->discard();
     spdlog::critical("{}", e.what());
     std::cerr << "assistlined: " << e.what() << "\n";  // also where whoever started it looks
     return 1;

@@ -366,6 +366,17 @@ std::string SqliteTicketStore::foreign_reason(SQLite::Database& db) {
   if (q.getColumn(0).getInt() == 0) return "";
   if (q.getColumn(1).getInt() == 0) return "no tickets table";
   if (version == 0) return "no schema version";
+  // a helpdesk's own tickets table with a version of its own: ours keeps the record in `doc` beside `terminal`,
+  // and its history in ticket_events (schemas/sql/001_init.sql)
+  int ours = 0;
+  SQLite::Statement cols(db, "SELECT name FROM pragma_table_info('tickets')");
+  while (cols.executeStep()) {
+    const std::string name = cols.getColumn(0).getString();
+    if (name == "doc" || name == "terminal") ++ours;
+  }
+  const int events = db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'ticket_events'")
+                         .getInt();
+  if (ours < 2 || events == 0) return "a tickets table of another shape";
   return "";
 }
 
@@ -392,6 +403,13 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
     if (path != ":memory:") {
       const auto parent = std::filesystem::path(path).parent_path();
       if (!parent.empty()) std::filesystem::create_directories(parent);
+    }
+    // looked at read-only first: a writing connection's close would checkpoint another program's WAL into
+    // its file (and remove the WAL) even when the file is then refused
+    std::error_code size_ec;
+    if (path != ":memory:" && std::filesystem::exists(path, size_ec) && std::filesystem::file_size(path, size_ec) > 0) {
+      SQLite::Database look(path, SQLite::OPEN_READONLY);
+      refuse_what_is_not_ours(look);
     }
     write_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
     refuse_what_is_not_ours(*write_db_);

@@ -24,7 +24,10 @@ StoreOwnerLock::StoreOwnerLock(const std::string& store_path) {
   // a store with two names is refused before anything is created beside it (a lock file left behind by a
   // start that was refused); checked again on the open file below, which no rename can dodge
   refuse_linked_store(ec ? store_path : real.string(), -1);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  created_lock_ = fd_ >= 0;
+  if (fd_ < 0 && errno == EEXIST) fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  lock_path_ = path;
   if (fd_ < 0) throw StoreError("cannot open the store's lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -85,6 +88,14 @@ void refuse_linked_store(const std::string& path, int fd) {
     throw StoreError("the store " + path + " has " + std::to_string(st.st_nlink) +
                      " names (hard links): SQLite keeps its WAL beside the name it was opened by, so another name "
                      "sees another store and can undo this one's writes; keep one name (a symlink is fine)");
+}
+
+void StoreOwnerLock::discard() {
+  // unlinked while still held: another start that opened it meanwhile finds it locked and stops
+  if (created_lock_ && fd_ >= 0) ::unlink(lock_path_.c_str());
+  if (db_fd_ >= 0) ::close(db_fd_);
+  if (fd_ >= 0) ::close(fd_);
+  db_fd_ = fd_ = -1;
 }
 
 StoreOwnerLock::~StoreOwnerLock() {

@@ -22,12 +22,17 @@ class StoreOwnerLock {
   /// Narrows the database and its WAL files to 0600 when wider (the store holds numbers in full). Called
   /// once the file has opened as a store: another program's file that is refused keeps its mode.
   void narrow_permissions() const;
+  /// For a start that failed after the lock was taken (the file is not a store): removes the lock file when
+  /// this process created it, so nothing of ours is left beside another program's file. Releases the lock.
+  void discard();
   StoreOwnerLock(const StoreOwnerLock&) = delete;
   StoreOwnerLock& operator=(const StoreOwnerLock&) = delete;
 
  private:
   int fd_ = -1, db_fd_ = -1;
-  std::string db_;  // the database file's real path ("" for ":memory:")
+  std::string db_;         // the database file's real path ("" for ":memory:")
+  std::string lock_path_;  // the lock file, and whether this process created it
+  bool created_lock_ = false;
 };
 
 }  // namespace assist

@@ -242,6 +242,39 @@ def test_one_daemon_per_store_and_no_recompute_under_it():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_another_programs_database_is_refused_and_left_as_it_was():
+    """storage.path naming another program's SQLite file (here in WAL mode with rows still in its WAL): the
+    daemon stops at start saying so, and the file, its WAL (not checkpointed into it) and its mode are as
+    they were, with no lock file of ours beside them."""
+    import hashlib
+    d = tempfile.mkdtemp(prefix="assist-foreign-")
+    try:
+        db = os.path.join(d, "helpdesk.db")
+        script = (f"import sqlite3, os; c = sqlite3.connect({db!r}); c.execute('PRAGMA journal_mode=WAL'); "
+                  "c.execute('PRAGMA wal_autocheckpoint=0'); "
+                  "c.execute('CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT)'); "
+                  "c.execute('PRAGMA user_version = 1'); c.execute(\"INSERT INTO tickets VALUES (1, 'printer')\"); "
+                  "c.commit(); os._exit(0)")
+        subprocess.run([sys.executable, "-c", script], check=True)  # exits without a checkpoint: rows in the WAL
+        os.chmod(db, 0o644)
+        def state():
+            return {f: (hashlib.sha1(open(os.path.join(d, f), "rb").read()).hexdigest(),
+                        oct(os.stat(os.path.join(d, f)).st_mode))
+                    for f in sorted(os.listdir(d))
+                    if f.startswith("helpdesk.db") and not f.endswith("-shm")}  # -shm: any reader's shared index
+        before = state()
+        assert "helpdesk.db-wal" in before, before
+        cfg = os.path.join(d, "c.yaml")
+        open(cfg, "w").write(f'sip: {{listen: ["udp:127.0.0.1:{free_port()}"]}}\nhttp: {{listen: "127.0.0.1:{free_port()}"}}\n'
+                             f'storage: {{path: "{db}"}}\n')
+        p = subprocess.run([harness.DAEMON, "--config", cfg], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "an SQLite database of something else" in p.stderr, (p.returncode, p.stderr)
+        assert state() == before, (before, state())
+        assert not os.path.exists(db + ".lock")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 @with_env
 def test_open_a_ticket_by_hand(env):
     """POST /api/v1/tickets: a walk-in classified as a call is, the same caller's call joined (并单),
@@ -549,6 +582,7 @@ if __name__ == "__main__":
     sys.exit(run([test_clocks_pause_resume_and_extend, test_return_reassign_restarts_the_office_clock,
                   test_merge_recompute_and_the_calendar_warning, test_assistctl_deadline_and_recompute_with_a_calendar_folder,
                   test_one_daemon_per_store_and_no_recompute_under_it,
+                  test_another_programs_database_is_refused_and_left_as_it_was,
                   test_open_a_ticket_by_hand, test_assistctl_deadline_per_region,
                   test_http_out_of_descriptors_waits_instead_of_spinning_and_recovers,
                   test_http_connections_past_the_limit_get_503_and_the_rest_are_served,

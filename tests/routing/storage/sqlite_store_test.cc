@@ -402,7 +402,9 @@ TEST_CASE("store: another program's SQLite database is refused and left as it wa
   CHECK(fresh.schema_version() >= 1);
   // near misses: a tickets table of another shape (no schema version), views alone; refused, untouched
   for (const char* sql : {"CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT)",
-                          "CREATE VIEW v AS SELECT 1 AS one"}) {
+                          "CREATE VIEW v AS SELECT 1 AS one",
+                          // a helpdesk's own tickets table, with a schema version of its own
+                          "CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT); PRAGMA user_version = 1"}) {
     INFO(sql);
     const std::string other = (dir.path / "near.db").string();
     std::filesystem::remove(other);
