@@ -78,29 +78,31 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
     return h ? h->value : std::string_view{};
   };
   f.ivr_digits.assign(header(config_.headers.ivr_digits));
-  // The text may come in more than one header line (an engine that sends a segment a line): the lines are
-  // joined in order with a space, none dropped; a line that goes on with the UTF-8 character the line before
-  // cut is joined to it without one. Each segment is then read on its own: an ASR engine set to GBK /
-  // GB18030 sends text that is not UTF-8 from its first Chinese character on, read as GB18030 (it was all
-  // U+FFFD, the call's words lost); UTF-8 with a byte lost stays UTF-8.
-  std::string segment, piece;
-  auto flush = [&] {
-    if (looks_like_gb18030(segment)) segment = gb18030_to_utf8(segment);
-    if (segment.empty()) return;
-    if (!f.asr_text.empty()) f.asr_text += ' ';
-    f.asr_text += segment;
-    segment.clear();
-  };
+  // The text may come in more than one header line (an engine that sends a segment a line), none dropped.
+  // An ASR engine set to GBK / GB18030 sends text that is not UTF-8 from its first Chinese character on: read
+  // as GB18030 (it was all U+FFFD, the call's words lost); UTF-8 with a byte lost stays UTF-8. Lines in GB18030
+  // are read as one text (a line may end inside a two-byte character); UTF-8 lines are joined in order with a
+  // space, and a line that goes on with the character the line before cut is joined to it without one.
+  std::vector<std::string> pieces;
+  std::string all;
   for (const auto& h : req.headers) {
     if (config_.headers.asr_text.empty() || !iequals(h.name, config_.headers.asr_text)) continue;
+    std::string piece;
     if (!percent_decode(h.value, piece)) piece.assign(h.value);
     if (piece.empty()) continue;
-    const bool goes_on = !segment.empty() && utf8::cut_at_end(segment) &&
-                         (static_cast<unsigned char>(piece[0]) & 0xC0) == 0x80;
-    if (!goes_on) flush();
-    segment += piece;
+    all += piece;
+    pieces.push_back(std::move(piece));
   }
-  flush();
+  if (looks_like_gb18030(all)) {
+    f.asr_text = gb18030_to_utf8(all);
+  } else {
+    for (const auto& piece : pieces) {
+      const bool goes_on = !f.asr_text.empty() && utf8::cut_at_end(f.asr_text) &&
+                           (static_cast<unsigned char>(piece[0]) & 0xC0) == 0x80;
+      if (!f.asr_text.empty() && !goes_on) f.asr_text += ' ';
+      f.asr_text += piece;
+    }
+  }
   // an ASR cut at a byte limit ends in half a character: the ticket keeps valid text (U+FFFD for the rest)
   f.asr_text = utf8::valid_or_replaced(f.asr_text);
   // a control byte percent-encoded (%00, %1B) is no speech: a space in its place, so no NUL or terminal

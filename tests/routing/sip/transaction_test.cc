@@ -2,6 +2,8 @@
 // retransmission / ACK / CANCEL behaviour. No sockets, no sleeping.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "routing/classify/utf8.h"
 #include "routing/sip/request_processor.h"
 #include "routing/sip/transaction.h"
@@ -564,13 +566,31 @@ TEST_CASE("a branch reused from another address or by another call draws nothing
   CHECK(from_c.send[0].to.connection == 7);
 }
 
-TEST_CASE("X-ASR-Text in more than one header line: each decoded, joined in order, none dropped", "[sip][parser]") {
-  // the second segment in GBK (家里断粮): each line is read as what it is
+TEST_CASE("X-ASR-Text in more than one header line: decoded, joined in order, none dropped", "[sip][parser]") {
   const auto r = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n",
-                             "X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\nx-asr-text: %BC%D2%C0%EF%B6%CF%C1%B8\r\n"
+                             "X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\nx-asr-text: %E5%AE%B6%E9%87%8C%E6%96%AD%E7%B2%AE\r\n"
                              "X-ASR-Text: \r\nX-ASR-Text: %E6%80%A5\r\n");
   REQUIRE(r.invite);
   CHECK(r.facts.asr_text == "低保 家里断粮 急");
+  // GBK lines are one text, cut anywhere (here 我家低保被停了，老人住院, at every byte)
+  const std::string gbk = "\xCE\xD2\xBC\xD2\xB5\xCD\xB1\xA3\xB1\xBB\xCD\xA3\xC1\xCB\xA3\xAC\xC0\xCF\xC8\xCB"
+                          "\xD7\xA1\xD4\xBA";
+  auto pct = [](std::string_view b) {
+    std::string o;
+    for (const unsigned char c : b) {
+      char x[4];
+      std::snprintf(x, sizeof x, "%%%02X", c);
+      o += x;
+    }
+    return o;
+  };
+  for (std::size_t cut = 1; cut < gbk.size(); ++cut) {
+    INFO(cut);
+    const auto g = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n", "X-ASR-Text: " + pct(gbk.substr(0, cut)) +
+                                                                         "\r\nX-ASR-Text: " + pct(gbk.substr(cut)) + "\r\n");
+    REQUIRE(g.invite);
+    CHECK(g.facts.asr_text == "我家低保被停了，老人住院");
+  }
   // a line that goes on with the character the line before cut (低 = E4 BD 8E) is joined to it as it was
   for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
            {"%E4%BD", "%8E%E4%BF%9D%E6%80%8E%E4%B9%88%E7%94%B3%E8%AF%B7"},
