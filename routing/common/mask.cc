@@ -172,6 +172,8 @@ std::string normalize_number(std::string_view number) {
   // "0086" had become "0" and every such caller one caller)
   std::string n = normalize_digits(number);
   if (n.size() < 3 || (n.starts_with("00") && n.size() < 5)) return "";  // 00 and another country's: 3 digits after
+  // nothing but zeros (+000, 00000, +86 0 0000) is no line anyone has: such callers must not become one
+  if (n.find_first_not_of('0') == std::string::npos) return "";
   return n;
 }
 
@@ -194,6 +196,8 @@ std::string normalize_digits(std::string_view number) {
     rest.remove_prefix(plus ? 0 : 2);
     if (!rest.starts_with("86")) return "00" + std::string(rest);  // another country's number
     rest.remove_prefix(2);
+    if (rest.starts_with("00")) return "";  // +86 then another international prefix: no number of any country
+    if (rest.size() == 12 && rest[0] == '0' && mobile(rest.substr(1))) rest.remove_prefix(1);  // +86 0 138...
     if (mobile(rest) || rest.starts_with("0")) return std::string(rest);
     return "0" + std::string(rest);  // a landline: the area code with its trunk 0 (+86 471 ... is 0471 ...)
   }

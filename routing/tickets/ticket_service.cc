@@ -938,6 +938,16 @@ HandOpening hand_opening_from_json(const nlohmann::json& body) {
         i += 2;
         continue;
       }
+      if (c == 0xE2 && c1 == 0x80 && c2 >= 0x90 && c2 <= 0x95) {  // U+2010-U+2015 hyphens and dashes (—)
+        given += '-';
+        i += 2;
+        continue;
+      }
+      if (c == 0xC2 && (c1 == 0xB7 || c1 == 0xA0)) {  // U+00B7 middle dot, U+00A0 no-break space
+        given += ' ';
+        i += 1;
+        continue;
+      }
       given += static_cast<char>(c);
     }
     h.caller = normalize_number(given);

@@ -94,9 +94,11 @@ TEST_CASE("normalize_number: one number, one form; a name or a withheld number i
                            "c8oqz84zk7z", "12", "+", "1+2"})
     CHECK(normalize_number(none).empty());
   // fewer than 3 digits once the country code is gone is none either: they had all become one caller "0"
-  for (const char* none : {"+860", "0086", "+861", "008601", "+8601", "001", "+12"}) {
+  for (const char* none : {"+860", "0086", "+861", "008601", "+8601", "001", "+12", "+000", "00000", "+8600000",
+                           "+86 0 0000", "+86 0044 20 7946 0000"}) {
     INFO(none);
     CHECK(normalize_number(none).empty());
   }
   CHECK(normalize_number("00123") == "00123");
+  CHECK(normalize_number("+86-0-138-0001-2345") == "13800012345");  // a trunk 0 before a mobile, after +86 too
 }
