@@ -53,12 +53,14 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
 
 /// A separator people write inside a phone number at `i`: its byte length, or 0.
 size_t separator_at(std::string_view t, size_t i) {
-  static constexpr std::string_view kAscii = "-. _,/~:*+()|#\t\r\n";
+  static constexpr std::string_view kAscii = "-. _,/~:*+()|#'`\t\r\n";
   if (i >= t.size()) return 0;
   if (kAscii.find(t[i]) != std::string_view::npos) return 1;
-  // ， U+FF0C, － U+FF0D, ． U+FF0E, 　 U+3000, 、 U+3001, 。 U+3002, – U+2013, — U+2014
+  // ， U+FF0C, － U+FF0D, ． U+FF0E, 　 U+3000, 、 U+3001, 。 U+3002, ‐ ‑ ‒ – — ― U+2010-U+2015, · U+00B7,
+  // no-break space U+00A0
   for (std::string_view w : {"\xEF\xBC\x8C", "\xEF\xBC\x8D", "\xEF\xBC\x8E", "\xE3\x80\x80", "\xE3\x80\x81",
-                             "\xE3\x80\x82", "\xE2\x80\x93", "\xE2\x80\x94"})
+                             "\xE3\x80\x82", "\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92", "\xE2\x80\x93",
+                             "\xE2\x80\x94", "\xE2\x80\x95", "\xC2\xB7", "\xC2\xA0"})
     if (t.substr(i, w.size()) == w) return w.size();
   return 0;
 }
@@ -125,8 +127,8 @@ std::string mask_numbers_in_text(std::string_view text) {
       }
       g.to = j;
       groups.push_back(std::move(g));
-      size_t k = j, seps = 0;  // " - " and "   " too: up to three separators between two groups
-      while (seps < 3 && separator_at(text, k) > 0) {
+      size_t k = j, seps = 0;  // " - " and "----" too: up to four separators between two groups
+      while (seps < 4 && separator_at(text, k) > 0) {
         k += separator_at(text, k);
         ++seps;
       }

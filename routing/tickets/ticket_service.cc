@@ -110,7 +110,7 @@ void check_fields(const nlohmann::json& obj, const std::vector<std::string>& own
     for (const auto& f : own) list += (list.empty() ? "" : ", ") + f;
     throw EventError(400, "unknown_field",
                      "unknown field '" + where + mask_numbers_in_text(k.substr(0, 64)) + "'; this event takes " + list,
-                     where + k.substr(0, 64));
+                     where + mask_numbers_in_text(k.substr(0, 64)));
   }
 }
 

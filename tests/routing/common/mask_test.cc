@@ -57,7 +57,10 @@ TEST_CASE("mask: numbers inside text", "[common][mask]") {
   // Chinese numerals
   for (const char* form : {"1 3 8 1 2 3 4 5 6 7 8", "1-3-8-1-2-3-4-5-6-7-8", "138 - 1234 - 5678", "138   1234   5678",
                            "138、1234、5678", "138。1234。5678", "138．1234．5678", "138|1234|5678", "138#1234#5678",
-                           "138\n1234\n5678", "一三八一二三四五六七八", "幺三八幺二三四五六七八"}) {
+                           "138\n1234\n5678", "一三八一二三四五六七八", "幺三八幺二三四五六七八",
+                           // and a third: four separators, apostrophes, backquotes, middle dots, no-break spaces
+                           "138----1234-5678", "138'1234'5678", "138`1234`5678", "138·1234·5678",
+                           "138\u00a01234\u00a05678", "138\u20111234\u20115678"}) {
     CAPTURE(form);
     CHECK(mask_numbers_in_text(std::string("电话") + form + "。") == "电话138****5678。");
   }
