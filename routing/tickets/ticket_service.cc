@@ -39,17 +39,20 @@ bool free_text_key(std::string_view key) {
 }
 
 // A control character other than tab and line breaks: C0 (NUL, ESC...), DEL, C1 (U+0080-U+009F: an 8-bit
-// CSI is a terminal escape, U+0085 a line break of its own), and the bidi embeddings, overrides and isolates
-// (U+202A-U+202E, U+2066-U+2069) that make a note read in another order than it was written. Text a person
-// typed has none; a NUL would cut it short in a log line or a message.
+// CSI is a terminal escape, U+0085 a line break of its own), the line and paragraph separators U+2028/2029
+// (line breaks too, unlike \n unknown to most readers), the Arabic letter mark U+061C and the bidi
+// embeddings, overrides, isolates and deprecated format characters (U+202A-U+202E, U+2066-U+206F) that make a
+// note read in another order than it was written. Text a person typed has none; a NUL would cut it short in
+// a log line or a message.
 bool has_control(std::string_view v) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto c = static_cast<unsigned char>(v[i]);
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
     const auto next = [&](std::size_t k) { return i + k < v.size() ? static_cast<unsigned char>(v[i + k]) : 0; };
     if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) return true;
-    if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xAA && next(2) <= 0xAE) return true;
-    if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9) return true;
+    if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xA8 && next(2) <= 0xAE) return true;
+    if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xAF) return true;
+    if (c == 0xD8 && next(1) == 0x9C) return true;
   }
   return false;
 }
@@ -517,7 +520,8 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       const auto dur = parse_duration(dur_text);
       if (!dur)
         throw EventError(400, dur_text.empty() ? "missing_field" : "bad_field",
-                         "duration is required: a positive whole number and s, m, h, d, wd or wh (e.g. \"5wd\")",
+                         std::string(dur_text.empty() ? "duration is required" : "duration '" + dur_text + "' is not one") +
+                             ": a positive whole number and s, m, h, d, wd or wh (e.g. \"5wd\")",
                          "duration");
       // an extension is days or weeks, not years: larger values are a mistake (and would overflow)
       const bool too_long = (dur->unit == Duration::Unit::wall && dur->amount > 90LL * 24 * 3600) ||

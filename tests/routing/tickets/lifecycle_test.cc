@@ -504,7 +504,9 @@ TEST_CASE("lifecycle: a misspelt or foreign field and a control character are re
   // C0, DEL, C1 (U+009B CSI, U+0085 NEL) and bidi overrides and isolates (U+202E, U+2066)
   for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[31m"), std::string("x\x7f"),
                                  std::string("a\xC2\x9B" "31m"), std::string("a\xC2\x85" "b"),
-                                 std::string("\xE2\x80\xAE" "cba"), std::string("\xE2\x81\xA6" "x")}) {
+                                 std::string("\xE2\x80\xAE" "cba"), std::string("\xE2\x81\xA6" "x"),
+                                 std::string("a\xE2\x80\xA8" "b"), std::string("\xE2\x81\xAA" "x"),
+                                 std::string("\xD8\x9C" "x")}) {
     CAPTURE(bad);
     const auto e = event_error([&] { ev(w, t.id, {{"type", "note"}, {"note", bad}}); });
     CHECK(e.code == "bad_field");
