@@ -235,12 +235,13 @@ Config build(const nlohmann::json& j, const Err& err) {
   }
   for (size_t i = 0; i < c.directory.size(); ++i) {
     const auto& d = c.directory[i];
+    // the notifier first: with none configured the address is not the mistake to fix first
+    if (d.notify != "webhook" && !c.notifiers.count(d.notify))
+      err("/directory/" + std::to_string(i) + "/notify", "notify." + d.notify + " is not configured");
     if (d.notify == "smtp" && d.address.find('@') == std::string::npos)
       err("/directory/" + std::to_string(i) + "/address", "an entry notified by smtp needs an e-mail address");
     if (d.notify == "sms_http" && (d.address.empty() || d.address.find_first_not_of("+0123456789-") != std::string::npos))
       err("/directory/" + std::to_string(i) + "/address", "an entry notified by sms_http needs a phone number");
-    if (d.notify != "webhook" && !c.notifiers.count(d.notify))
-      err("/directory/" + std::to_string(i) + "/notify", "notify." + d.notify + " is not configured");
   }
   return c;
 }

@@ -368,6 +368,10 @@ TEST_CASE("config: entries need an address their notifier can use, and a configu
         load_config_text(smtp + "directory:\n  - {region: \"150102\", level: county, name: a, notify: sms_http, address: \"13800000000\"}\n",
                          "c.yaml"),
         Contains("directory[0].notify") && Contains("notify.sms_http is not configured"));
+    // with no address either: the notifier is said first (the address alone was, then the notifier)
+    CHECK_THROWS_WITH(
+        load_config_text("directory:\n  - {region: \"150102\", level: county, name: a, notify: sms_http}\n", "c.yaml"),
+        Contains("directory[0].notify") && Contains("notify.sms_http is not configured"));
   }
   SECTION("webhook entries are allowed without a webhook url (messages wait in the outbox)") {
     const Config c = load_config_text("directory:\n  - {region: \"150102\", level: county, name: a, notify: webhook}\n", "c.yaml");
