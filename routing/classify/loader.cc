@@ -1,5 +1,8 @@
 #include "routing/classify/loader.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -12,7 +15,14 @@ std::shared_ptr<const Classifier> load_classifier(const std::string& rules_path,
     c = Classifier::builtin();
   } else {
     std::ifstream in(rules_path, std::ios::binary);
-    if (!in) throw RulesError(rules_path + ":0: (document): cannot read the rules file (classify.rules)");
+    if (!in) {
+      const int err = errno;
+      std::error_code ec;
+      const auto where = std::filesystem::absolute(rules_path, ec);
+      throw RulesError(rules_path + ": cannot read the rules file (classify.rules): " + std::strerror(err) +
+                       (ec ? std::string() : " (looked for " + where.string() + "; a relative path is read from the "
+                                                                                 "folder the daemon was started in)"));
+    }
     std::stringstream ss;
     ss << in.rdbuf();
     c = Classifier::from_yaml(ss.str(), rules_path);

@@ -221,6 +221,10 @@ def test_config_errors_name_file_line_and_key():
         t0 = time.time()
         r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True, timeout=30)
         assert r.returncode == 2 and "alias" in r.stderr and time.time() - t0 < 5, (r.stderr, time.time() - t0)
+        # a rules file that is not there: which path was tried, and from where a relative one is read
+        open(bad, "w").write('classify: {rules: "no-such-rules.yaml"}\n')
+        r = subprocess.run([DAEMON, "--config", bad, "--check-config"], capture_output=True, text=True, cwd=d)
+        assert r.returncode == 2 and "No such file" in r.stderr and os.path.join(d, "no-such-rules.yaml") in r.stderr, r.stderr
         good = os.path.join(d, "good.yaml")
         open(good, "w").write("escalation:\n  ladder:\n    - {level: township, step: 5m}\n")
         r = subprocess.run([DAEMON, "--config", good, "--check-config"], capture_output=True, text=True)
