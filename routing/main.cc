@@ -44,7 +44,8 @@ namespace {
 const char* kUsage =
     "usage: assistlined [--config FILE] [--calendar-dir DIR] [--check-config]\n"
     "  --config FILE    YAML merged over the built-in defaults (every key optional)\n"
-    "  --calendar-dir DIR  cn-YYYY.yaml working-day calendars beyond (or replacing) the built-in ones\n"
+    "  --calendar-dir DIR  cn-YYYY.yaml working-day calendars beyond (or replacing) the built-in ones, and\n"
+    "                      regions-YYYY.yaml regional days off\n"
     "  --check-config   validate the configuration (and rules) and exit: 0 valid, 2 invalid\n";
 
 std::shared_ptr<const assist::Classifier> load_rules(const assist::Config& c) {

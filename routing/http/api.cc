@@ -415,7 +415,10 @@ http::Response Api::route(const http::Request& req) {
           static const std::vector<std::string> known = {"open", "acknowledged", "in_progress", "waiting_on_caller",
                                                          "resolved", "closed", "merged", "cancelled"};
           if (std::find(known.begin(), known.end(), one) == known.end())
-            return error(400, "bad_param", "status: unknown status '" + one + "'", "status");
+            return error(400, "bad_param",
+                         "status: unknown status '" + mask_numbers_in_text(one) + "' (open, acknowledged, in_progress, "
+                         "waiting_on_caller, resolved, closed, merged, cancelled; several with commas)",
+                         "status");
           f.statuses.push_back(one);
         }
         i = j + 1;

@@ -55,9 +55,11 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
   }
   if (!committer_) {  // tools and tests without a writer thread: commit here
     std::string ticket_id;
+    bool joined = false;
     try {
       const Ticket t = tickets_svc_.open_for_call(facts, p.labels, p.route.queue);
       ticket_id = t.id;
+      joined = t.call_count > 1;
       ++tickets_;
       keep_ticket_labels(t, p, d);
     } catch (const std::exception& e) {
@@ -65,7 +67,7 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
       spdlog::error("store: ticket for call {} not written: {}; redirecting without a ticket id", mask_numbers_in_text(facts.call_id),
                     e.what());
     }
-    answer(facts, p, ticket_id, std::move(d), done);
+    answer(facts, p, ticket_id, std::move(d), done, "(no ticket id: its write failed)", joined);
     return;
   }
   // Group commit: the 302 waits for the commit that makes its ticket durable, but not for a stalled store.
@@ -103,7 +105,8 @@ void CallRouter::on_invite(CallFacts facts, std::function<void(sip::RedirectDeci
                     call->opening.ticket.id);
     } else {
       keep_ticket_labels(call->opening.ticket, call->plan, call->decision);
-      answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done);
+      answer(call->facts, call->plan, call->opening.ticket.id, std::move(call->decision), call->done,
+             "(no ticket id: store late)", call->opening.joined);
     }
     tickets_svc_.opened(std::move(call->opening));  // the ticket goes to the board's events, not copied
   };
@@ -296,16 +299,17 @@ void CallRouter::keep_ticket_labels(const Ticket& t, Plan& p, sip::RedirectDecis
 }
 
 void CallRouter::answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
-                        const std::function<void(sip::RedirectDecision)>& done, const char* no_id) {
+                        const std::function<void(sip::RedirectDecision)>& done, const char* no_id, bool joined) {
   if (!ticket_id.empty()) d.headers.emplace_back("X-Assist-Ticket", ticket_id);
   d.headers.emplace_back("X-Assist-Category", p.labels.category);
   d.headers.emplace_back("X-Assist-Request-Type", p.labels.request_type);
   d.headers.emplace_back("X-Assist-Urgency", p.labels.urgency);
   d.headers.emplace_back("Priority", sip_priority(p.labels.urgency));
   if (spdlog::should_log(spdlog::level::info))  // the masking is per call: not when the line is not written
-    spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}", mask_numbers_in_text(facts.call_id),
+    spdlog::info("call {} from {} ({}): {}/{}/{} conf {:.2f} -> {} {}{}", mask_numbers_in_text(facts.call_id),
                  mask_number(facts.caller), facts.transport, p.labels.category, p.labels.request_type, p.labels.urgency,
-                 p.labels.confidence, p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id);
+                 p.labels.confidence, p.route.queue, ticket_id.empty() ? (p.ticketed ? no_id : "(no ticket)") : ticket_id,
+                 joined ? " (joined: 并单)" : "");
   done(std::move(d));
 }
 

@@ -114,7 +114,7 @@ class CallRouter final : public sip::RedirectHandler {
   /// Adds X-Assist-* and Priority to the 302, logs the call (caller masked) and calls `done`.
   static void answer(const CallFacts& facts, const Plan& p, const std::string& ticket_id, sip::RedirectDecision d,
                      const std::function<void(sip::RedirectDecision)>& done,
-                     const char* no_id = "(no ticket id: store late)");
+                     const char* no_id = "(no ticket id: store late)", bool joined = false);
 };
 
 }  // namespace assist

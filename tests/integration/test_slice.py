@@ -351,6 +351,21 @@ def test_an_invite_asked_again_on_a_new_tcp_connection_gets_its_302_there(env):
 
 
 @with_env
+def test_a_repeat_call_says_joined_in_the_log(env):
+    """The log line of a call that joined the caller's open ticket (并单) says so; the first call's does not."""
+    u = Udp(env.sip)
+    raw, cid = invite(env.sip, u.local, caller="13800005555", text="想问一下低保申请", digits="3")
+    code, h, _ = u.final(raw, cid)
+    raw2, cid2 = invite(env.sip, u.local, caller="13800005555", text="想问一下低保申请", digits="3")
+    code2, h2, _ = u.final(raw2, cid2)
+    assert code == code2 == 302 and h1(h, "x-assist-ticket") == h1(h2, "x-assist-ticket"), (h, h2)
+    tid = h1(h, "x-assist-ticket")
+    wait_until(lambda: f"{tid} (joined: 并单)" in env.log(), 5, "the second call's log line")
+    lines = [l for l in env.log().splitlines() if tid in l and " -> " in l]
+    assert len(lines) == 2 and "joined" not in lines[0] and "joined" in lines[1], lines
+
+
+@with_env
 def test_a_number_inside_a_call_id_is_masked_in_the_log(env):
     u = Udp(env.sip)
     raw, cid = invite(env.sip, u.local, text="想问一下低保申请", digits="3", call_id="13912345678-1700000000@pbx")
@@ -453,6 +468,7 @@ if __name__ == "__main__":
              test_tcp_frames_a_content_length_as_the_parser_reads_it,
              test_tcp_message_past_the_size_limit_gets_513_and_the_connection_stays_in_step,
              test_an_invite_asked_again_on_a_new_tcp_connection_gets_its_302_there,
+             test_a_repeat_call_says_joined_in_the_log,
              test_a_number_inside_a_call_id_is_masked_in_the_log,
              test_no_arguments_runs_on_built_in_defaults, test_assistctl_works_without_a_daemon]
     only = sys.argv[1:]
