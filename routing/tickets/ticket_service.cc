@@ -668,10 +668,12 @@ Ticket TicketService::apply(const std::string& id, const nlohmann::json& ev) {
       if (!t.acknowledged_at)
         throw EventError(409, "not_acknowledged", "the office must sign the ticket off before resolving it", "type", allowed);
       const auto standard = resolution_standard(t);
-      if (ev.contains("resolution") && !ev["resolution"].is_object())
+      // null is not given, as for every field
+      const bool has_resolution = ev.contains("resolution") && !ev["resolution"].is_null();
+      if (has_resolution && !ev["resolution"].is_object())
         throw EventError(400, "bad_field", "resolution must be an object of what the standard asks for: " + standard.text,
                          "resolution");
-      const nlohmann::json& src = ev.contains("resolution") ? ev["resolution"] : ev;
+      const nlohmann::json& src = has_resolution ? ev["resolution"] : ev;
       // a field of another standard (an answer on an emergency's ticket) would be dropped without a word; one
       // beside a resolution object too: they go in one place
       for (const auto& f : kStandardFields) {
