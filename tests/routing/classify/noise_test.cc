@@ -146,5 +146,8 @@ TEST_CASE("unsure: Mongolian and low-confidence calls are marked for an agent", 
 
 TEST_CASE("reload: a broken rules file is refused with file, line and key", "[classify][rules]") {
   CHECK_THROWS_WITH(Classifier::from_yaml("version: 1\nmin_confidence: 2\n", "r.yaml"), Catch::Contains("r.yaml:"));
-  CHECK_THROWS_WITH(assist::load_classifier("/nonexistent/rules.yaml", "", ""), Catch::Contains("/nonexistent/rules.yaml:0"));
+  // a file that cannot be read: its path and why (no line to point at)
+  CHECK_THROWS_WITH(assist::load_classifier("/nonexistent/rules.yaml", "", ""),
+                    Catch::StartsWith("/nonexistent/rules.yaml: cannot read the rules file") &&
+                        Catch::Contains("No such file"));
 }
