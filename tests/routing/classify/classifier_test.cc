@@ -106,6 +106,14 @@ TEST_CASE("classify: a home burnt down and nowhere to live is urgent without a t
     INFO(trapped);
     CHECK(builtin().classify_text(trapped).urgency == "critical");
   }
+  // a critical cue said not to hold is no critical evidence (critical_at would make it decide)
+  for (const char* said_not : {"昨天家里着火了，房子烧没了，不是没地方住，晚上住亲戚家，能不能先给点救助",
+                               "前天家里着火了，我们不是没吃的，亲戚送了米面，就是想问问能不能先给点救助",
+                               "前天出了车祸，人已经从医院回来了，不是被困，就是想问问先行救助怎么申请",
+                               "昨天刚下了暴雪，羊圈塌了，羊倒毙了，人都没事，也不是没地方住"}) {
+    INFO(said_not);
+    CHECK(builtin().classify_text(said_not).urgency == "urgent");
+  }
   for (const char* gone : {"房子让火烧没了", "房子叫大水冲走了", "房子烧塌了", "房子被冲毁了", "地震房子震塌了",
                            "蒙古包被雪压塌了", "房子被大风刮倒了", "住了二十年的老房子被大水冲垮了"}) {
     INFO(gone);
