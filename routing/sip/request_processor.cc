@@ -1,5 +1,7 @@
 #include "routing/sip/request_processor.h"
 
+#include <algorithm>
+
 #include "routing/classify/utf8.h"
 #include "routing/common/charset.h"
 #include "routing/common/mask.h"
@@ -93,7 +95,33 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
     all += piece;
     pieces.push_back(std::move(piece));
   }
-  if (looks_like_gb18030(all)) {
+  // a line of UTF-8 Chinese (three-byte characters) among GBK ones: the engine mixed its encodings, and each
+  // line is read as what it is, the GBK runs between them as one text each
+  const auto utf8_chinese = [](const std::string& line) {
+    if (utf8::valid_or_replaced(line) != line) return false;
+    for (const char c : line)
+      if ((static_cast<unsigned char>(c) & 0xF0) == 0xE0) return true;
+    return false;
+  };
+  if (looks_like_gb18030(all) && pieces.size() > 1 && std::any_of(pieces.begin(), pieces.end(), utf8_chinese)) {
+    std::string run;
+    const auto end_run = [&] {
+      if (run.empty()) return;
+      if (!f.asr_text.empty()) f.asr_text += ' ';
+      f.asr_text += gb18030_to_utf8(run);
+      run.clear();
+    };
+    for (const auto& piece : pieces) {
+      if (!utf8_chinese(piece)) {
+        run += piece;
+        continue;
+      }
+      end_run();
+      if (!f.asr_text.empty()) f.asr_text += ' ';
+      f.asr_text += piece;
+    }
+    end_run();
+  } else if (looks_like_gb18030(all)) {
     f.asr_text = gb18030_to_utf8(all);
   } else {
     for (const auto& piece : pieces) {

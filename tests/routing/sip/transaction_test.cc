@@ -591,6 +591,17 @@ TEST_CASE("X-ASR-Text in more than one header line: decoded, joined in order, no
     REQUIRE(g.invite);
     CHECK(g.facts.asr_text == "我家低保被停了，老人住院");
   }
+  // an engine that mixed its encodings: a UTF-8 line (我家没吃的了) and a GBK one (想申请低保), either order
+  const std::string utf8_line = "%E6%88%91%E5%AE%B6%E6%B2%A1%E5%90%83%E7%9A%84%E4%BA%86";
+  const std::string gbk_line = "%CF%EB%C9%EA%C7%EB%B5%CD%B1%A3";
+  const auto m1 = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n",
+                              "X-ASR-Text: " + utf8_line + "\r\nX-ASR-Text: " + gbk_line + "\r\n");
+  REQUIRE(m1.invite);
+  CHECK(m1.facts.asr_text == "我家没吃的了 想申请低保");
+  const auto m2 = invite_with("X-ASR-Text: %E4%BD%8E%E4%BF%9D\r\n",
+                              "X-ASR-Text: " + gbk_line + "\r\nX-ASR-Text: " + utf8_line + "\r\n");
+  REQUIRE(m2.invite);
+  CHECK(m2.facts.asr_text == "想申请低保 我家没吃的了");
   // a line that goes on with the character the line before cut (低 = E4 BD 8E) is joined to it as it was
   for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
            {"%E4%BD", "%8E%E4%BF%9D%E6%80%8E%E4%B9%88%E7%94%B3%E8%AF%B7"},
