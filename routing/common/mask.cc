@@ -37,11 +37,22 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
     len = 3;
     return true;
   }
-  // a number read out and transcribed in Chinese numerals: 一三八… or 幺三八… (幺 and 两 as a caller says them)
+  // Mongolian digits U+1810..U+1819 (E1 A0 90..99): the line serves Mongolian callers
+  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE1 && static_cast<unsigned char>(t[i + 1]) == 0xA0 &&
+      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
+    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0x90));
+    len = 3;
+    return true;
+  }
+  // a number read out and transcribed in Chinese numerals: 一三八… or 幺三八… (幺 and 两 as a caller says them),
+  // the financial forms (壹叁捌…) and circled digits (①③⑧…)
   static constexpr std::pair<std::string_view, char> kNumerals[] = {
       {"〇", '0'}, {"零", '0'}, {"一", '1'}, {"幺", '1'}, {"二", '2'}, {"两", '2'}, {"三", '3'},
-      {"四", '4'}, {"五", '5'}, {"六", '6'}, {"七", '7'}, {"八", '8'}, {"九", '9'}};
-  if (i < t.size() && static_cast<unsigned char>(t[i]) >= 0xE3)
+      {"四", '4'}, {"五", '5'}, {"六", '6'}, {"七", '7'}, {"八", '8'}, {"九", '9'},
+      {"壹", '1'}, {"贰", '2'}, {"叁", '3'}, {"肆", '4'}, {"伍", '5'}, {"陆", '6'}, {"柒", '7'}, {"捌", '8'}, {"玖", '9'},
+      {"⓪", '0'}, {"①", '1'}, {"②", '2'}, {"③", '3'}, {"④", '4'}, {"⑤", '5'}, {"⑥", '6'}, {"⑦", '7'}, {"⑧", '8'},
+      {"⑨", '9'}};
+  if (i < t.size() && static_cast<unsigned char>(t[i]) >= 0xE2)
     for (const auto& [numeral, v] : kNumerals)
       if (t.substr(i, numeral.size()) == numeral) {
         value = v;
@@ -53,14 +64,22 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
 
 /// A separator people write inside a phone number at `i`: its byte length, or 0.
 size_t separator_at(std::string_view t, size_t i) {
-  static constexpr std::string_view kAscii = "-. _,/~:*+()|#'`\t\r\n";
+  // every character RFC 3261 allows in a Call-ID but letters, digits and @ (a number hidden in one must not
+  // pass for groups of six), and the white space of a transcript
+  static constexpr std::string_view kAscii = "-. _,/~:*+()|#'`!\"<>?[]{}\\=;%^&$\t\r\n";
   if (i >= t.size()) return 0;
   if (kAscii.find(t[i]) != std::string_view::npos) return 1;
   // ， U+FF0C, － U+FF0D, ． U+FF0E, 　 U+3000, 、 U+3001, 。 U+3002, ‐ ‑ ‒ – — ― U+2010-U+2015, · U+00B7,
-  // no-break space U+00A0
+  // no-break space U+00A0, ～ U+FF5E, 〜 U+301C, ‘ ’ U+2018/2019, ＇ U+FF07, − U+2212, ・ U+30FB, • U+2022,
+  // ‧ U+2027, figure/thin/narrow spaces U+2007/2009/202F, zero-width space U+200B, （ ） U+FF08/09, ﹣ U+FE63,
+  // ､ U+FF64, ： U+FF1A, ； U+FF1B
   for (std::string_view w : {"\xEF\xBC\x8C", "\xEF\xBC\x8D", "\xEF\xBC\x8E", "\xE3\x80\x80", "\xE3\x80\x81",
                              "\xE3\x80\x82", "\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92", "\xE2\x80\x93",
-                             "\xE2\x80\x94", "\xE2\x80\x95", "\xC2\xB7", "\xC2\xA0"})
+                             "\xE2\x80\x94", "\xE2\x80\x95", "\xC2\xB7", "\xC2\xA0", "\xEF\xBD\x9E", "\xE3\x80\x9C",
+                             "\xE2\x80\x98", "\xE2\x80\x99", "\xEF\xBC\x87", "\xE2\x88\x92", "\xE3\x83\xBB",
+                             "\xE2\x80\xA2", "\xE2\x80\xA7", "\xE2\x80\x87", "\xE2\x80\x89", "\xE2\x80\xAF",
+                             "\xE2\x80\x8B", "\xEF\xBC\x88", "\xEF\xBC\x89", "\xEF\xB9\xA3", "\xEF\xBD\xA4",
+                             "\xEF\xBC\x9A", "\xEF\xBC\x9B"})
     if (t.substr(i, w.size()) == w) return w.size();
   return 0;
 }
@@ -127,8 +146,8 @@ std::string mask_numbers_in_text(std::string_view text) {
       }
       g.to = j;
       groups.push_back(std::move(g));
-      size_t k = j, seps = 0;  // " - " and "----" too: up to four separators between two groups
-      while (seps < 4 && separator_at(text, k) > 0) {
+      size_t k = j, seps = 0;  // " - " and "-----" too: up to six separators between two groups
+      while (seps < 6 && separator_at(text, k) > 0) {
         k += separator_at(text, k);
         ++seps;
       }
