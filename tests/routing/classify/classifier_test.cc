@@ -106,6 +106,15 @@ TEST_CASE("classify: a home burnt down and nowhere to live is urgent without a t
     INFO(trapped);
     CHECK(builtin().classify_text(trapped).urgency == "critical");
   }
+  // someone trapped or buried, a knife, a whole bottle of pills, a person who cannot be woken: critical (the
+  // third adversarial run found each normal or urgent)
+  for (const char* now : {"家里着火了，孩子还在里面", "房子塌了，我妈压在底下出不来了", "暴雪把门堵住了，老人出不去了，屋里没火了",
+                          "我男人拿刀要砍我，我带孩子跑出来了", "我吃了一整瓶药", "老伴倒在地上叫不醒"}) {
+    INFO(now);
+    CHECK(builtin().classify_text(now).urgency == "critical");
+  }
+  CHECK(builtin().classify_text("去年着火的时候孩子还在里面，后来救出来了，想问问补助").urgency != "critical");
+  CHECK(builtin().classify_text("我想问问低保，孩子还在里面上课").urgency == "normal");
   // a critical cue said not to hold is no critical evidence (critical_at would make it decide)
   for (const char* said_not : {"昨天家里着火了，房子烧没了，不是没地方住，晚上住亲戚家，能不能先给点救助",
                                "前天家里着火了，我们不是没吃的，亲戚送了米面，就是想问问能不能先给点救助",
