@@ -512,13 +512,24 @@ TEST_CASE("a head too large to take: 513 for a request, its own 400 when broken 
   CHECK(rig.p.stats.malformed == 4);
 }
 
+namespace {
+/// The test INVITE as sent over TCP.
+std::string tcp_invite() {
+  std::string invite = request("INVITE");
+  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
+  return invite;
+}
+/// A TCP peer: its address, port and connection id.
+Peer tcp_peer(const char* address, std::uint16_t port, std::uint64_t connection) {
+  return Peer{boost::asio::ip::make_address(address), port, Transport::tcp, connection, 0};
+}
+}  // namespace
+
 TEST_CASE("an INVITE asked again on another TCP connection is answered there, the first one kept as fallback",
           "[sip][transaction][tcp]") {
   Rig rig;
-  std::string invite = request("INVITE");
-  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
-  const Peer first{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::tcp, 7, 0};
-  const Peer second{boost::asio::ip::make_address("127.0.0.1"), 40001, Transport::tcp, 9, 0};
+  const std::string invite = tcp_invite();
+  const Peer first = tcp_peer("127.0.0.1", 40000, 7), second = tcp_peer("127.0.0.1", 40001, 9);
   auto r = rig.p.handle(invite, first, true, t0());
   REQUIRE(r.invite);
   // asked again before the decision: a 100 Trying on the connection the client now waits on
@@ -533,7 +544,7 @@ TEST_CASE("an INVITE asked again on another TCP connection is answered there, th
   CHECK(out[0].to.connection == 9);
   CHECK(out[0].to.fallback == 7);
   // a third connection: answered there; the first connection stays the fallback
-  const Peer third_conn{boost::asio::ip::make_address("127.0.0.1"), 40002, Transport::tcp, 11, 0};
+  const Peer third_conn = tcp_peer("127.0.0.1", 40002, 11);
   auto third = rig.p.handle(invite, third_conn, true, t0());
   REQUIRE(third.send.size() == 1);
   CHECK(third.send[0].bytes == out[0].bytes);
@@ -544,15 +555,14 @@ TEST_CASE("an INVITE asked again on another TCP connection is answered there, th
 TEST_CASE("a branch reused from another address or by another call draws nothing of this call's over TCP",
           "[sip][transaction][tcp]") {
   Rig rig;
-  std::string invite = request("INVITE");
-  invite.replace(invite.find("SIP/2.0/UDP"), 11, "SIP/2.0/TCP");
-  const Peer a{boost::asio::ip::make_address("127.0.0.1"), 40000, Transport::tcp, 7, 0};
+  const std::string invite = tcp_invite();
+  const Peer a = tcp_peer("127.0.0.1", 40000, 7);
   auto r = rig.p.handle(invite, a, true, t0());
   REQUIRE(r.invite);
   const auto out = rig.p.decide(*r.invite, RedirectDecision{302, "sip:q@10.0.0.1", {}, 0}, t0());
   REQUIRE(out.size() == 1);
   // another host with the same branch and sent-by: the answer stays on A's connection
-  const Peer b{boost::asio::ip::make_address("127.0.0.2"), 40000, Transport::tcp, 9, 0};
+  const Peer b = tcp_peer("127.0.0.2", 40000, 9);
   auto from_b = rig.p.handle(invite, b, true, t0());
   REQUIRE(from_b.send.size() == 1);
   CHECK(from_b.send[0].to.connection == 7);
@@ -560,7 +570,7 @@ TEST_CASE("a branch reused from another address or by another call draws nothing
   // the same host, another call (another Call-ID) on the same branch: likewise
   std::string other = invite;
   other.replace(other.find("Call-ID: call-1@test"), 20, "Call-ID: call-2@test");
-  const Peer c{boost::asio::ip::make_address("127.0.0.1"), 40003, Transport::tcp, 13, 0};
+  const Peer c = tcp_peer("127.0.0.1", 40003, 13);
   auto from_c = rig.p.handle(other, c, true, t0());
   REQUIRE(from_c.send.size() == 1);
   CHECK(from_c.send[0].to.connection == 7);
