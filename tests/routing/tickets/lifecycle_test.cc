@@ -292,8 +292,11 @@ TEST_CASE("lifecycle: resolve asks for what the resolution standard names", "[ti
     CHECK(event_error([&] {
             ev(w, t.id, {{"type", "resolve"}, {"resolution", {{"accepted", false}, {"visit_booked", "2026-12-02"}, {"time_limit_told", true}}}});
           }).field == "resolution.accepted");
+    CHECK(ev(w, t.id, {{"type", "resolve"}, {"accepted", true}, {"visit_booked", "2026-12-02 上午"}, {"time_limit_told", true}})
+              .status == "resolved");
     // a resolution given as null is not given, as for every field: the fields beside it count
-    CHECK(ev(w, t.id, {{"type", "resolve"}, {"resolution", nullptr}, {"accepted", true}, {"visit_booked", "2026-12-02 上午"},
+    const Ticket u = normal_in_progress(w, "n2@pbx", "13700000002");
+    CHECK(ev(w, u.id, {{"type", "resolve"}, {"resolution", nullptr}, {"accepted", true}, {"visit_booked", "2026-12-02 上午"},
                        {"time_limit_told", true}})
               .status == "resolved");
   }
