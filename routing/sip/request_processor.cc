@@ -152,6 +152,13 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";
 }
 
+void RequestProcessor::remember_client(InviteServerTransaction& tx, const SipMessage& msg, const Peer& from) {
+  // only TCP asks again on another connection: a UDP call (the hot path) copies nothing
+  if (from.transport != Transport::tcp) return;
+  tx.call_id.assign(msg.call_id);
+  tx.source = from.address;
+}
+
 ProcessResult RequestProcessor::too_large(std::string_view head, const Peer& from) {
   ProcessResult r;
   SipMessage msg;
@@ -208,8 +215,7 @@ ProcessResult RequestProcessor::handle(std::string_view bytes, const Peer& from,
         const Destination dest = response_destination(msg, from);
         if (auto* tx = table_.create(std::move(key), dest, from.transport == Transport::tcp, now)) {
           tx->to_tag = make_tag();
-          tx->call_id.assign(msg.call_id);
-          tx->source = from.address;
+          remember_client(*tx, msg, from);
           std::string bytes = respond(msg, from, 420, {}, tx->to_tag, false, 0, &extra);
           table_.complete(*tx, bytes, now);
           r.send.push_back(Outgoing{dest, std::move(bytes)});
@@ -264,8 +270,7 @@ void RequestProcessor::on_invite(const SipMessage& msg, const Peer& from, bool t
     return;
   }
   tx->to_tag = make_tag();
-  tx->call_id.assign(msg.call_id);
-  tx->source = from.address;
+  remember_client(*tx, msg, from);
   ResponseParts parts;
   parts.to_tag = tx->to_tag;
   std::string received;

@@ -81,6 +81,8 @@ class RequestProcessor {
                       std::string_view to_tag = {}, bool allow = false, int retry_after = 0,
                       const std::vector<std::pair<std::string, std::string>>* headers = nullptr);
   void fill_facts(const SipMessage& req, const Peer& from, CallFacts& facts) const;
+  /// Over TCP: what a request asked again on another connection must share with `tx`'s (its Call-ID and source).
+  static void remember_client(InviteServerTransaction& tx, const SipMessage& msg, const Peer& from);
   void on_invite(const SipMessage& req, const Peer& from, bool taking_calls, Instant now, Shed shed, ProcessResult& r);
   /// True when `key` names a known INVITE server transaction: `req` is a retransmission, answered (or
   /// absorbed, or dropped under `shed`) into `r` as RFC 3261 §17.2.1 says for the transaction's state.

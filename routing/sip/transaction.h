@@ -59,7 +59,7 @@ struct InviteServerTransaction {
   Destination to;
   bool reliable = false;      ///< TCP: no retransmissions, Timer I = 0
   std::string to_tag;         ///< the tag our final response puts in To (stable per transaction)
-  /// TCP: the request's Call-ID and source address. A request asked again on another connection takes the
+  /// TCP only (empty over UDP): the request's Call-ID and source address. A request asked again on another connection takes the
   /// answer there only when both are the same: a branch reused by another client (or another call) must
   /// not draw this caller's 302.
   std::string call_id;

@@ -411,8 +411,8 @@ SqliteTicketStore::SqliteTicketStore(const std::string& path) : path_(path) {
       SQLite::Database look(path, SQLite::OPEN_READONLY);
       refuse_what_is_not_ours(look);
     }
+    // (a file that is not there yet, or empty, has nothing in it to refuse)
     write_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
-    refuse_what_is_not_ours(*write_db_);
     configure(*write_db_);
     migrate(*write_db_);
     stmts_ = std::make_unique<StatementCache>(*write_db_);
