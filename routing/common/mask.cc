@@ -199,15 +199,34 @@ std::string normalize_number(std::string_view number) {
 }
 
 namespace {
+/// A character written between a number's digits at `i`, as ASCII or as a Chinese input method types it
+/// (full-width, an ideographic space, a Unicode dash, a middle dot, a no-break space): its byte length, or 0.
+size_t number_separator_at(std::string_view t, size_t i) {
+  const char c = t[i];
+  if (c == '-' || c == '.' || c == ' ' || c == '(' || c == ')') return 1;
+  // － ． （ ） U+FF0D/0E/08/09, 　 U+3000, ‐ ‑ ‒ – — ― U+2010-U+2015, · U+00B7, no-break space U+00A0
+  for (std::string_view w : {"\xEF\xBC\x8D", "\xEF\xBC\x8E", "\xEF\xBC\x88", "\xEF\xBC\x89", "\xE3\x80\x80",
+                             "\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92", "\xE2\x80\x93", "\xE2\x80\x94",
+                             "\xE2\x80\x95", "\xC2\xB7", "\xC2\xA0"})
+    if (t.substr(i, w.size()) == w) return w.size();
+  return 0;
+}
+
 std::string normalize_digits(std::string_view number) {
   std::string d;
   bool plus = false;
-  for (char c : number) {
-    if (c >= '0' && c <= '9') {
-      d += c;
-    } else if (c == '+' && d.empty() && !plus) {
+  for (size_t i = 0; i < number.size();) {
+    char v;
+    size_t len;
+    if (digit_at(number, i, v, len)) {  // ASCII or full-width (and the other forms masking reads)
+      d += v;
+      i += len;
+    } else if ((number[i] == '+' || number.substr(i, 3) == "\xEF\xBC\x8B") && d.empty() && !plus) {  // + or ＋
       plus = true;
-    } else if (c != '-' && c != '.' && c != ' ' && c != '(' && c != ')') {
+      i += number[i] == '+' ? 1 : 3;
+    } else if (const size_t sep = number_separator_at(number, i)) {
+      i += sep;
+    } else {
       return "";  // a letter or anything else: a name ("alice", "room1", "anonymous"), not a number
     }
   }

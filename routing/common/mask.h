@@ -19,7 +19,8 @@ std::string mask_number(std::string_view number);
 std::string mask_numbers_in_text(std::string_view text);
 
 /// A caller number as the store keys it and the monitoring list hashes it, in this country's national form:
-/// digits only after dropping the separators - . ( ) and spaces; +86 / 0086 before a mobile number dropped,
+/// digits only after dropping the separators - . ( ) and spaces (ASCII digits and separators, or as a Chinese input
+/// method types them: full-width, an ideographic space, Unicode dashes, a middle dot, a no-break space); +86 / 0086 before a mobile number dropped,
 /// before a landline turned into its trunk 0 ("+86 471 623 4567" is "04716234567"); 86 before a mobile and a
 /// trunk 0 before a mobile dropped ("8613800001234", "013800001234" are "13800001234"); another country's
 /// number as 00 and its digits ("+1-671-555-1234" is "0016715551234"). "" for anything that is not a

@@ -923,40 +923,9 @@ HandOpening hand_opening_from_json(const nlohmann::json& body) {
                      "text");
   h.caller = text_field(body, "caller", 96);
   if (!h.caller.empty()) {
-    // the forms the call path and GET /api/v1/calls take (+86 138-0000-1234, (0471) 691 2345), as a Chinese
-    // input method types them too (full-width digits, brackets, dash, space), keyed as the call path keys
-    // them: "+8613800001234" is 13800001234's
-    std::string given;
-    for (std::size_t i = 0; i < h.caller.size(); ++i) {
-      const auto c = static_cast<unsigned char>(h.caller[i]);
-      const auto c1 = i + 1 < h.caller.size() ? static_cast<unsigned char>(h.caller[i + 1]) : 0;
-      const auto c2 = i + 2 < h.caller.size() ? static_cast<unsigned char>(h.caller[i + 2]) : 0;
-      if (c == 0xEF && (c1 == 0xBC || c1 == 0xBD) && c2 >= 0x80 && c2 <= 0xBF) {  // U+FF01-U+FF7F: ASCII's form
-        const int code = 0xFF00 + ((c1 & 0x03) << 6) + (c2 & 0x3F) - 0xFEE0;
-        if (code >= 0x21 && code <= 0x7E) {
-          given += static_cast<char>(code);
-          i += 2;
-          continue;
-        }
-      }
-      if (c == 0xE3 && c1 == 0x80 && c2 == 0x80) {  // U+3000 ideographic space
-        given += ' ';
-        i += 2;
-        continue;
-      }
-      if (c == 0xE2 && c1 == 0x80 && c2 >= 0x90 && c2 <= 0x95) {  // U+2010-U+2015 hyphens and dashes (—)
-        given += '-';
-        i += 2;
-        continue;
-      }
-      if (c == 0xC2 && (c1 == 0xB7 || c1 == 0xA0)) {  // U+00B7 middle dot, U+00A0 no-break space
-        given += ' ';
-        i += 1;
-        continue;
-      }
-      given += static_cast<char>(c);
-    }
-    h.caller = normalize_number(given);
+    // keyed as the call path keys it, from the same forms (normalize_number): +86 138-0000-1234, (0471) 691 2345,
+    // and as a Chinese input method types them (full-width, dashes, middle dots)
+    h.caller = normalize_number(h.caller);
     if (h.caller.empty() || h.caller.size() > 20)
       throw EventError(400, "bad_field",
                        "caller must be a phone number: 3 to 20 digits, optionally after +, with spaces, -, . or "
