@@ -101,8 +101,8 @@ const std::vector<std::string>& event_fields(const std::string& type) {
   return it == fields.end() ? none : it->second;
 }
 
-// Refuses a key of `obj` that is neither common to every event nor one of `own`; `where` prefixes the name
-// of a nested object's keys ("resolution.").
+// Refuses a key of `obj` that is neither common to every event (with `common`) nor one of `own`, by name
+// (numbers in it masked); `where` prefixes the name of a nested object's keys ("resolution.").
 void check_fields(const nlohmann::json& obj, const std::vector<std::string>& own, const std::string& where,
                   bool common) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -112,7 +112,7 @@ void check_fields(const nlohmann::json& obj, const std::vector<std::string>& own
     std::string list = common ? "type, by, note, child_alone" : "";
     for (const auto& f : own) list += (list.empty() ? "" : ", ") + f;
     throw EventError(400, "unknown_field",
-                     "unknown field '" + where + mask_numbers_in_text(k.substr(0, 64)) + "'; this event takes " + list,
+                     "unknown field '" + where + mask_numbers_in_text(k.substr(0, 64)) + "' (the fields are " + list + ")",
                      where + mask_numbers_in_text(k.substr(0, 64)));
   }
 }
@@ -900,12 +900,7 @@ HandOpening hand_opening_from_json(const nlohmann::json& body) {
   static const std::vector<std::string> keys = {"channel", "text", "category", "request_type", "urgency",
                                                 "caller", "region_code", "region_hint", "language", "by",
                                                 "note", "contact_id"};
-  for (const auto& [k, v] : body.items())
-    if (!one_of(k, keys)) {
-      std::string list;
-      for (const auto& e : keys) list += (list.empty() ? "" : ", ") + e;
-      throw EventError(400, "unknown_field", "unknown field '" + k + "' (the fields are " + list + ")", k);
-    }
+  check_fields(body, keys, "", false);
   HandOpening h;
   h.channel = text_field(body, "channel", 16);
   if (h.channel.empty())
