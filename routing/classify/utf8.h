@@ -45,6 +45,17 @@ inline void encode(char32_t cp, std::string& out) {
   }
 }
 
+/// The byte length of a C0 control (tab and line breaks included), DEL or C1 control (U+0080-U+009F, two
+/// bytes in UTF-8) at s[i], or 0: the characters no spoken or typed text holds.
+inline size_t control_at(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x20 || c == 0x7f) return 1;
+  if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+      static_cast<unsigned char>(s[i + 1]) <= 0x9F)
+    return 2;
+  return 0;
+}
+
 /// True when `s` ends in the first bytes of a UTF-8 sequence whose last bytes are missing (a lead byte and
 /// fewer continuation bytes than it announces): a text cut inside a character.
 inline bool cut_at_end(std::string_view s) {

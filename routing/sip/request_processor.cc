@@ -137,16 +137,8 @@ void RequestProcessor::fill_facts(const SipMessage& req, const Peer& from, CallF
   // escape reaches the ticket, the pane or a log
   // (C1 controls too, U+0080..U+009F: an 8-bit CSI is a terminal escape as well; and line breaks, so that
   // no text can forge a line wherever it is printed)
-  for (std::size_t k = 0; k < f.asr_text.size(); ++k) {
-    auto& ch = f.asr_text[k];
-    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
-      ch = ' ';
-    } else if (static_cast<unsigned char>(ch) == 0xC2 && k + 1 < f.asr_text.size() &&
-               static_cast<unsigned char>(f.asr_text[k + 1]) >= 0x80 &&
-               static_cast<unsigned char>(f.asr_text[k + 1]) <= 0x9F) {
-      f.asr_text.replace(k, 2, " ");
-    }
-  }
+  for (std::size_t k = 0; k < f.asr_text.size(); ++k)
+    if (const size_t n = utf8::control_at(f.asr_text, k)) f.asr_text.replace(k, n, " ");
   f.region_hint.assign(header(config_.headers.region));
   f.language.assign(header(config_.headers.language));
   f.transport = from.transport == Transport::tcp ? "tcp" : "udp";

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "routing/classify/utf8.h"
 #include "routing/common/mask.h"
 #include "routing/common/time_format.h"
 #include "routing/dispatch/regions.h"
@@ -47,9 +48,8 @@ bool free_text_key(std::string_view key) {
 bool has_control(std::string_view v) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto c = static_cast<unsigned char>(v[i]);
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
+    if (utf8::control_at(v, i) > 0 && c != '\t' && c != '\n' && c != '\r') return true;
     const auto next = [&](std::size_t k) { return i + k < v.size() ? static_cast<unsigned char>(v[i + k]) : 0; };
-    if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) return true;
     if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xA8 && next(2) <= 0xAE) return true;
     if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xAF) return true;
     if (c == 0xD8 && next(1) == 0x9C) return true;
