@@ -14,6 +14,8 @@ std::shared_ptr<const Classifier> load_classifier(const std::string& rules_path,
   if (rules_path.empty()) {
     c = Classifier::builtin();
   } else {
+    if (std::error_code ec; std::filesystem::is_directory(rules_path, ec))
+      throw RulesError(rules_path + ": names a folder, not a rules file (classify.rules)");
     std::ifstream in(rules_path, std::ios::binary);
     if (!in) {
       const int err = errno;

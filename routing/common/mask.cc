@@ -37,6 +37,25 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
     len = 3;
     return true;
   }
+  // a digit percent-encoded in a Call-ID (%31 is 1)
+  if (i + 2 < t.size() && t[i] == '%' && t[i + 1] == '3' && t[i + 2] >= '0' && t[i + 2] <= '9') {
+    value = t[i + 2];
+    len = 3;
+    return true;
+  }
+  // Arabic-Indic U+0660..U+0669 (D9 A0..A9) and Devanagari U+0966..U+096F (E0 A5 A6..AF) digits
+  if (i + 1 < t.size() && static_cast<unsigned char>(t[i]) == 0xD9 && static_cast<unsigned char>(t[i + 1]) >= 0xA0 &&
+      static_cast<unsigned char>(t[i + 1]) <= 0xA9) {
+    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 1]) - 0xA0));
+    len = 2;
+    return true;
+  }
+  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE0 && static_cast<unsigned char>(t[i + 1]) == 0xA5 &&
+      static_cast<unsigned char>(t[i + 2]) >= 0xA6 && static_cast<unsigned char>(t[i + 2]) <= 0xAF) {
+    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0xA6));
+    len = 3;
+    return true;
+  }
   // Mongolian digits U+1810..U+1819 (E1 A0 90..99): the line serves Mongolian callers
   if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE1 && static_cast<unsigned char>(t[i + 1]) == 0xA0 &&
       static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
@@ -68,6 +87,12 @@ size_t separator_at(std::string_view t, size_t i) {
   // pass for groups of six), and the white space of a transcript
   static constexpr std::string_view kAscii = "-. _,/~:*+()|#'`!\"<>?[]{}\\=;%^&$\t\r\n";
   if (i >= t.size()) return 0;
+  // a separator percent-encoded in a Call-ID (%2D, %20, %2e...): the character it stands for decides
+  const auto hex = [](char h) { return std::isxdigit(static_cast<unsigned char>(h)) != 0; };
+  if (t[i] == '%' && i + 2 < t.size() && hex(t[i + 1]) && hex(t[i + 2])) {
+    const char decoded = static_cast<char>(std::stoi(std::string(t.substr(i + 1, 2)), nullptr, 16));
+    if (decoded != '%' && decoded != '@' && kAscii.find(decoded) != std::string_view::npos) return 3;
+  }
   if (kAscii.find(t[i]) != std::string_view::npos) return 1;
   // ， U+FF0C, － U+FF0D, ． U+FF0E, 　 U+3000, 、 U+3001, 。 U+3002, ‐ ‑ ‒ – — ― U+2010-U+2015, · U+00B7,
   // no-break space U+00A0, ～ U+FF5E, 〜 U+301C, ‘ ’ U+2018/2019, ＇ U+FF07, − U+2212, ・ U+30FB, • U+2022,

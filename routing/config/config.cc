@@ -1,5 +1,7 @@
 #include "routing/config/config.h"
 
+#include <filesystem>
+
 #include <boost/asio/ip/address.hpp>
 
 #include <fstream>
@@ -153,6 +155,9 @@ Config build(const nlohmann::json& j, const Err& err) {
   c.http_max_connections = j.at("http").at("max_connections").get<std::size_t>();
 
   c.storage_path = j.at("storage").at("path");
+  if (std::error_code ec; std::filesystem::is_directory(c.storage_path, ec))
+    err("/storage/path", "names a folder: name the store's file in it (e.g. " +
+                             (std::filesystem::path(c.storage_path) / "assistline.db").string() + ")");
   c.storage_stall_ms = j.at("storage").at("stall_ms").get<int>();
   c.storage_group_commit_us = static_cast<int>(j.at("storage").at("group_commit_ms").get<double>() * 1000.0);
   c.storage_max_pending = j.at("storage").at("max_pending_calls").get<std::size_t>();

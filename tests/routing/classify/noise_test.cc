@@ -2,6 +2,8 @@
 // and Chinese digits, long web messages; the monitoring list; Mongolian and unsure calls. Texts written here.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -150,4 +152,7 @@ TEST_CASE("reload: a broken rules file is refused with file, line and key", "[cl
   CHECK_THROWS_WITH(assist::load_classifier("/nonexistent/rules.yaml", "", ""),
                     Catch::StartsWith("/nonexistent/rules.yaml: cannot read the rules file") &&
                         Catch::Contains("No such file"));
+  // a folder named as the rules file is said to be one (it read as an empty document)
+  CHECK_THROWS_WITH(assist::load_classifier(std::filesystem::temp_directory_path().string(), "", ""),
+                    Catch::Contains("names a folder, not a rules file"));
 }

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using assist::Config;
 using assist::FileError;
 using assist::load_config_text;
@@ -255,4 +257,10 @@ TEST_CASE("config: a group-commit window near the stall time is refused (every b
                     Catch::Contains("under half"));  // exactly half is not under it
   CHECK(load_config_text("storage:\n  stall_ms: 100\n  group_commit_ms: 5\n", "site.yaml").storage_group_commit_us ==
         5000);
+}
+
+TEST_CASE("config: a storage.path that names a folder is refused at its line, not at start", "[config]") {
+  const auto dir = std::filesystem::temp_directory_path().string();
+  CHECK_THROWS_WITH(load_config_text("storage:\n  path: \"" + dir + "\"\n", "c.yaml"),
+                    Catch::StartsWith("c.yaml:2: storage.path") && Catch::Contains("names a folder"));
 }
