@@ -23,18 +23,12 @@ std::string mask_number(std::string_view number) {
 
 namespace {
 
-/// The digit at `i` (ASCII, or full-width ０-９ as an input method writes it): its value and byte length.
+/// The digit at `i` (ASCII; full-width, Arabic-Indic, Devanagari or Mongolian; percent-encoded; a Chinese
+/// numeral or a circled digit): its value and byte length.
 bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
   if (i < t.size() && t[i] >= '0' && t[i] <= '9') {
     value = t[i];
     len = 1;
-    return true;
-  }
-  // U+FF10..U+FF19: EF BC 90..99
-  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF && static_cast<unsigned char>(t[i + 1]) == 0xBC &&
-      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
-    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0x90));
-    len = 3;
     return true;
   }
   // a digit percent-encoded in a Call-ID (%31 is 1)
@@ -43,25 +37,27 @@ bool digit_at(std::string_view t, size_t i, char& value, size_t& len) {
     len = 3;
     return true;
   }
-  // Arabic-Indic U+0660..U+0669 (D9 A0..A9) and Devanagari U+0966..U+096F (E0 A5 A6..AF) digits
-  if (i + 1 < t.size() && static_cast<unsigned char>(t[i]) == 0xD9 && static_cast<unsigned char>(t[i + 1]) >= 0xA0 &&
-      static_cast<unsigned char>(t[i + 1]) <= 0xA9) {
-    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 1]) - 0xA0));
-    len = 2;
-    return true;
-  }
-  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE0 && static_cast<unsigned char>(t[i + 1]) == 0xA5 &&
-      static_cast<unsigned char>(t[i + 2]) >= 0xA6 && static_cast<unsigned char>(t[i + 2]) <= 0xAF) {
-    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0xA6));
-    len = 3;
-    return true;
-  }
-  // Mongolian digits U+1810..U+1819 (E1 A0 90..99): the line serves Mongolian callers
-  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xE1 && static_cast<unsigned char>(t[i + 1]) == 0xA0 &&
-      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
-    value = static_cast<char>('0' + (static_cast<unsigned char>(t[i + 2]) - 0x90));
-    len = 3;
-    return true;
+  // the other scripts' digits 0-9, each a run of code points: its UTF-8 prefix and the last byte of its 0
+  struct Run {
+    std::string_view prefix;
+    unsigned char zero;
+  };
+  static constexpr Run kRuns[] = {
+      {"\xEF\xBC", 0x90},  // full-width ０-９ U+FF10, as an input method writes it
+      {"\xD9", 0xA0},       // Arabic-Indic U+0660
+      {"\xE0\xA5", 0xA6},  // Devanagari U+0966
+      {"\xE1\xA0", 0x90},  // Mongolian U+1810: the line serves Mongolian callers
+  };
+  for (const auto& r : kRuns) {
+    const size_t at = i + r.prefix.size();
+    if (at < t.size() && t.substr(i, r.prefix.size()) == r.prefix) {
+      const auto last = static_cast<unsigned char>(t[at]);
+      if (last >= r.zero && last <= r.zero + 9) {
+        value = static_cast<char>('0' + (last - r.zero));
+        len = r.prefix.size() + 1;
+        return true;
+      }
+    }
   }
   // a number read out and transcribed in Chinese numerals: 一三八… or 幺三八… (幺 and 两 as a caller says them),
   // the financial forms (壹叁捌…) and circled digits (①③⑧…)
